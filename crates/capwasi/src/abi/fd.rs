@@ -1,0 +1,262 @@
+//! Operations on an open descriptor: `fd_*`.
+//!
+//! Before any I/O, every pointer the call will write through is checked, so a bad result
+//! pointer is `fault` with nothing read or written (no bytes consumed from a stream and lost).
+
+use super::layout::{read_iovecs, write_fdstat, write_filestat, write_prestat_dir};
+use super::{known_bits, not_yet, AbiResult};
+use crate::file::SetTime;
+use crate::memory::GuestMemory;
+use crate::table::Descriptor;
+use crate::types::{Advice, FdFlags, Fdstat, FstFlags, Rights};
+use crate::{Errno, Error, Result, WasiCtx};
+use std::io::SeekFrom;
+use std::time::{Duration, SystemTime};
+
+/// `fd_advise`: passes an access-pattern hint for a byte range of file `fd`.
+pub fn fd_advise(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64, advice: u32) -> AbiResult {
+    let advice = Advice::from_raw(advice)
+        .ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown advice {advice}")))?;
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_ADVISE)?;
+    file.file.advise(offset, len, advice)?;
+    Ok(())
+}
+
+/// `fd_allocate`: makes sure `offset..offset+len` of file `fd` is backed by storage.
+pub fn fd_allocate(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_ALLOCATE)?;
+    file.file.allocate(offset, len)?;
+    Ok(())
+}
+
+/// `fd_close`: closes `fd` (files, directories and preopens alike).
+pub fn fd_close(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> AbiResult {
+    ctx.table.remove(fd)?;
+    Ok(())
+}
+
+/// `fd_datasync`: makes the data of file `fd` durable.
+pub fn fd_datasync(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_DATASYNC)?;
+    file.file.datasync()?;
+    Ok(())
+}
+
+/// `fd_fdstat_get`: stores the file type, flags and rights of `fd`.
+pub fn fd_fdstat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32) -> AbiResult {
+    let descriptor = ctx.table.get(fd)?;
+    let fdstat = Fdstat {
+        filetype: descriptor.filetype()?,
+        flags: descriptor.fdflags()?,
+        rights: descriptor.rights(),
+    };
+    write_fdstat(mem, stat, &fdstat)?;
+    Ok(())
+}
+
+/// `fd_fdstat_set_flags`: replaces the status flags of file `fd`.
+pub fn fd_fdstat_set_flags(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, flags: u32) -> AbiResult {
+    let flags: FdFlags = known_bits(flags, "fdflags")?;
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_FDSTAT_SET_FLAGS)?;
+    file.file.set_fdflags(flags)?;
+    Ok(())
+}
+
+/// `fd_fdstat_set_rights`: narrows the rights of `fd`; asking for a right it lacks is `notcapable`.
+pub fn fd_fdstat_set_rights(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, base: u64, inheriting: u64) -> AbiResult {
+    let base: Rights = known_bits64(base)?;
+    let inheriting: Rights = known_bits64(inheriting)?;
+    ctx.table.update(fd, |descriptor| {
+        let rights = match descriptor {
+            Descriptor::File(file) => &mut file.rights,
+            Descriptor::Dir(dir) => &mut dir.rights,
+        };
+        if !rights.base.contains(base) || !rights.inheriting.contains(inheriting) {
+            return Err(Error::new(Errno::Notcapable).context("rights can only be narrowed"));
+        }
+        rights.base = base;
+        rights.inheriting = inheriting;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `fd_filestat_get`: stores the metadata of `fd` (a file or a directory).
+pub fn fd_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32) -> AbiResult {
+    let filestat = match ctx.table.get(fd)? {
+        Descriptor::File(file) => {
+            file.rights.require(Rights::FD_FILESTAT_GET)?;
+            file.file.filestat()?
+        }
+        Descriptor::Dir(dir) => {
+            dir.rights.require(Rights::FD_FILESTAT_GET)?;
+            dir.dir.filestat()?
+        }
+    };
+    write_filestat(mem, stat, &filestat)?;
+    Ok(())
+}
+
+/// `fd_filestat_set_size`: truncates or extends file `fd` to `size` bytes.
+pub fn fd_filestat_set_size(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, size: u64) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_FILESTAT_SET_SIZE)?;
+    file.file.set_size(size)?;
+    Ok(())
+}
+
+/// `fd_filestat_set_times`: sets the access and/or modification time of file `fd`.
+pub fn fd_filestat_set_times(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, atim: u64, mtim: u64, fst_flags: u32) -> AbiResult {
+    let (atime, mtime) = set_times(atim, mtim, fst_flags)?;
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_FILESTAT_SET_TIMES)?;
+    file.file.set_times(atime, mtime)?;
+    Ok(())
+}
+
+/// `fd_pread`: reads into the buffers at `iovs` from `offset` of file `fd`, position unchanged.
+pub fn fd_pread(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_READ | Rights::FD_SEEK)?;
+    let iovs = read_iovecs(mem, iovs, iovs_len)?;
+    mem.check(nread, 4)?;
+    let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored_at(bufs, offset))?;
+    mem.write(nread, n as u32)?;
+    Ok(())
+}
+
+/// `fd_prestat_get`: stores what preopen `fd` is (a directory and its name length); `badf` for
+/// any descriptor that was not preopened.
+pub fn fd_prestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, prestat: u32) -> AbiResult {
+    let name = preopen_name(ctx, fd)?;
+    write_prestat_dir(mem, prestat, name.len() as u32)?;
+    Ok(())
+}
+
+/// `fd_prestat_dir_name`: copies the guest path of preopen `fd` to `path` (no NUL);
+/// `nametoolong` if `path_len` is too small for it.
+pub fn fd_prestat_dir_name(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32) -> AbiResult {
+    let name = preopen_name(ctx, fd)?;
+    if (path_len as usize) < name.len() {
+        return Err(Error::new(Errno::Nametoolong).into());
+    }
+    mem.write_bytes(path, name.as_bytes())?;
+    Ok(())
+}
+
+/// `fd_pwrite`: writes the buffers at `iovs` at `offset` of file `fd`, position unchanged.
+pub fn fd_pwrite(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_WRITE | Rights::FD_SEEK)?;
+    let iovs = read_iovecs(mem, iovs, iovs_len)?;
+    mem.check(nwritten, 4)?;
+    let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored_at(bufs, offset))?;
+    mem.write(nwritten, n as u32)?;
+    Ok(())
+}
+
+/// `fd_read`: reads from file `fd` at its position into the buffers at `iovs`; stores the count.
+pub fn fd_read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nread: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_READ)?;
+    let iovs = read_iovecs(mem, iovs, iovs_len)?;
+    mem.check(nread, 4)?;
+    let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored(bufs))?;
+    mem.write(nread, n as u32)?;
+    Ok(())
+}
+
+/// `fd_readdir`: fills `buf` with directory entries of `fd` from `cookie` on.
+pub fn fd_readdir(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _buf: u32, _buf_len: u32, _cookie: u64, _bufused: u32) -> AbiResult {
+    not_yet("fd_readdir")
+}
+
+/// `fd_renumber`: moves descriptor `fd` to number `to`, closing what was there (POSIX `dup2`).
+///
+/// `to` need not be open: a program may park stdout on a fresh number and move it back later.
+/// Peers that require `to` to be open make that move back fail with `badf` and lose every
+/// later line of output; numbers at or above the table limit are `badf`.
+pub fn fd_renumber(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u32) -> AbiResult {
+    ctx.table.renumber(fd, to)?;
+    Ok(())
+}
+
+/// `fd_seek`: moves the position of file `fd` (whence: set 0, cur 1, end 2); stores the new one.
+pub fn fd_seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: i64, whence: u32, newoffset: u32) -> AbiResult {
+    let pos = match whence {
+        0 => SeekFrom::Start(
+            u64::try_from(offset).map_err(|_| Error::new(Errno::Inval).context("negative absolute seek"))?,
+        ),
+        1 => SeekFrom::Current(offset),
+        2 => SeekFrom::End(offset),
+        _ => return Err(Error::new(Errno::Inval).context(format_args!("unknown whence {whence}")).into()),
+    };
+    seek(ctx, mem, fd, pos, newoffset)
+}
+
+/// Shared by both snapshots, which number `whence` differently.
+pub(crate) fn seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, pos: SeekFrom, newoffset: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    // A seek that cannot move the position is a tell, and needs only that right.
+    let required = if pos == SeekFrom::Current(0) { Rights::FD_TELL } else { Rights::FD_SEEK };
+    file.rights.require(required)?;
+    mem.check(newoffset, 8)?;
+    let at = file.file.seek(pos)?;
+    mem.write(newoffset, at)?;
+    Ok(())
+}
+
+/// `fd_sync`: makes the data and metadata of file `fd` durable.
+pub fn fd_sync(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_SYNC)?;
+    file.file.sync()?;
+    Ok(())
+}
+
+/// `fd_tell`: stores the current position of file `fd`.
+pub fn fd_tell(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: u32) -> AbiResult {
+    seek(ctx, mem, fd, SeekFrom::Current(0), offset)
+}
+
+/// `fd_write`: writes the buffers at `iovs` to file `fd` at its position; stores the count.
+pub fn fd_write(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nwritten: u32) -> AbiResult {
+    let file = ctx.table.file(fd)?;
+    file.rights.require(Rights::FD_WRITE)?;
+    let iovs = read_iovecs(mem, iovs, iovs_len)?;
+    mem.check(nwritten, 4)?;
+    let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored(bufs))?;
+    mem.write(nwritten, n as u32)?;
+    Ok(())
+}
+
+fn preopen_name(ctx: &WasiCtx, fd: u32) -> Result<std::sync::Arc<str>> {
+    match ctx.table.get(fd)? {
+        Descriptor::Dir(dir) => dir.preopen_path.ok_or_else(|| Error::new(Errno::Badf).context("not a preopen")),
+        Descriptor::File(_) => Err(Error::new(Errno::Badf).context("not a preopen")),
+    }
+}
+
+/// Rights arrive as a u64; bits WASI does not define are `inval`.
+fn known_bits64(raw: u64) -> Result<Rights> {
+    Rights::from_bits(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown rights bits {raw:#x}")))
+}
+
+/// Decodes the time arguments of the set-times calls; `inval` for unknown flags or for asking
+/// to set a time both to a value and to now.
+pub(crate) fn set_times(atim: u64, mtim: u64, fst_flags: u32) -> Result<(SetTime, SetTime)> {
+    let flags: FstFlags = known_bits(fst_flags, "fstflags")?;
+    let pick = |value: FstFlags, now: FstFlags, nanos: u64| -> Result<SetTime> {
+        match (flags.contains(value), flags.contains(now)) {
+            (true, true) => Err(Error::new(Errno::Inval).context("a time set both to a value and to now")),
+            (true, false) => Ok(SetTime::At(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))),
+            (false, true) => Ok(SetTime::Now),
+            (false, false) => Ok(SetTime::Keep),
+        }
+    };
+    Ok((pick(FstFlags::ATIM, FstFlags::ATIM_NOW, atim)?, pick(FstFlags::MTIM, FstFlags::MTIM_NOW, mtim)?))
+}

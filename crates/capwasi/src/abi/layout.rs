@@ -1,0 +1,105 @@
+//! Where every guest-visible struct's fields sit in memory: the one place layouts live.
+//!
+//! Structs are encoded into a zeroed local buffer and copied out in one bounds-checked write,
+//! so padding bytes are always zero: nothing from the host's stack or heap can reach the guest
+//! through a gap in a struct.
+
+use crate::memory::{GuestMemory, GuestSlice, MAX_IOVECS};
+use crate::types::{Fdstat, Filestat};
+use crate::{Errno, Error, Result};
+use smallvec::SmallVec;
+
+/// `iovec` / `ciovec`: `buf` u32 @0, `buf_len` u32 @4.
+pub const IOVEC_SIZE: u32 = 8;
+
+/// `fdstat`: 24 bytes, align 8.
+pub const FDSTAT_SIZE: usize = 24;
+
+/// Preview1 `filestat`: 64 bytes, align 8.
+pub const FILESTAT_SIZE: usize = 64;
+
+/// `prestat`: 8 bytes, align 4.
+pub const PRESTAT_SIZE: usize = 8;
+
+/// Buffers of a vectored call, as the guest listed them.
+pub type IoVecs = SmallVec<[GuestSlice; 8]>;
+
+/// Reads `count` iovecs at `ptr`. More than [`MAX_IOVECS`] is `inval` (as `readv` on Linux);
+/// an array outside memory is `fault`.
+pub fn read_iovecs(mem: &GuestMemory<'_>, ptr: u32, count: u32) -> Result<IoVecs> {
+    if count > MAX_IOVECS {
+        return Err(Error::new(Errno::Inval).context(format_args!("{count} iovecs, at most {MAX_IOVECS}")));
+    }
+    mem.check_array(ptr, count, IOVEC_SIZE)?;
+    let raw = mem.read_bytes(ptr, count * IOVEC_SIZE)?;
+    Ok(raw
+        .chunks_exact(IOVEC_SIZE as usize)
+        .map(|entry| GuestSlice {
+            ptr: u32::from_le_bytes(entry[0..4].try_into().expect("4 bytes")),
+            len: u32::from_le_bytes(entry[4..8].try_into().expect("4 bytes")),
+        })
+        .collect())
+}
+
+/// Writes `fdstat`: filetype u8 @0, flags u16 @2, rights_base u64 @8, rights_inheriting u64 @16.
+pub fn write_fdstat(mem: &mut GuestMemory<'_>, ptr: u32, stat: &Fdstat) -> Result<()> {
+    let mut out = [0u8; FDSTAT_SIZE];
+    out[0] = stat.filetype as u8;
+    out[2..4].copy_from_slice(&stat.flags.bits().to_le_bytes());
+    out[8..16].copy_from_slice(&stat.rights.base.bits().to_le_bytes());
+    out[16..24].copy_from_slice(&stat.rights.inheriting.bits().to_le_bytes());
+    mem.write_bytes(ptr, &out)
+}
+
+/// Writes preview1 `filestat`: dev @0, ino @8, filetype u8 @16, nlink @24, size @32,
+/// atim @40, mtim @48, ctim @56 (all u64 but filetype).
+pub fn write_filestat(mem: &mut GuestMemory<'_>, ptr: u32, stat: &Filestat) -> Result<()> {
+    let mut out = [0u8; FILESTAT_SIZE];
+    out[0..8].copy_from_slice(&stat.dev.to_le_bytes());
+    out[8..16].copy_from_slice(&stat.ino.to_le_bytes());
+    out[16] = stat.filetype as u8;
+    out[24..32].copy_from_slice(&stat.nlink.to_le_bytes());
+    out[32..40].copy_from_slice(&stat.size.to_le_bytes());
+    out[40..48].copy_from_slice(&stat.atim.to_le_bytes());
+    out[48..56].copy_from_slice(&stat.mtim.to_le_bytes());
+    out[56..64].copy_from_slice(&stat.ctim.to_le_bytes());
+    mem.write_bytes(ptr, &out)
+}
+
+/// Writes `prestat` for a directory: tag u8 @0 (0 = dir), pr_name_len u32 @4.
+pub fn write_prestat_dir(mem: &mut GuestMemory<'_>, ptr: u32, name_len: u32) -> Result<()> {
+    let mut out = [0u8; PRESTAT_SIZE];
+    out[4..8].copy_from_slice(&name_len.to_le_bytes());
+    mem.write_bytes(ptr, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{FdFlags, FdRights, FileType, Rights};
+
+    #[test]
+    fn fdstat_padding_is_zeroed() {
+        let mut bytes = vec![0xAAu8; 32];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        let stat = Fdstat {
+            filetype: FileType::RegularFile,
+            flags: FdFlags::APPEND,
+            rights: FdRights::new(Rights::FD_READ, Rights::empty()),
+        };
+        write_fdstat(&mut mem, 4, &stat).unwrap();
+        assert_eq!(&bytes[4..12], &[4, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(&bytes[12..20], &2u64.to_le_bytes());
+        assert_eq!(&bytes[20..28], &[0; 8]);
+        assert_eq!(&bytes[28..32], &[0xAA; 4], "nothing written past the struct");
+    }
+
+    #[test]
+    fn too_many_iovecs_is_inval_and_wild_array_is_fault() {
+        let mut bytes = vec![0u8; 64];
+        let mem = GuestMemory::unshared(&mut bytes);
+        assert_eq!(read_iovecs(&mem, 0, MAX_IOVECS + 1).unwrap_err().errno(), Errno::Inval);
+        assert_eq!(read_iovecs(&mem, 60, 1).unwrap_err().errno(), Errno::Fault);
+        assert_eq!(read_iovecs(&mem, 0, 8).unwrap().len(), 8);
+    }
+}

@@ -1,0 +1,385 @@
+//! [`WasiCtx`], the state one guest program sees, and its [`WasiCtxBuilder`].
+
+use crate::clocks::{WasiClock, WasiClocks};
+use crate::dir::WasiDir;
+use crate::file::WasiFile;
+use crate::pipe::{ReadPipe, WritePipe};
+use crate::random::{LockedRng, ThreadRandom, WasiRandom};
+use crate::sched::{ThreadSched, WasiSched};
+use crate::table::{Descriptor, DirDescriptor, FdTable, FileDescriptor, DEFAULT_MAX_FDS};
+use crate::types::{FdRights, Rights};
+use rand_core::RngCore;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+/// Everything one WASI program sees: arguments, environment, descriptors, clocks, randomness
+/// and scheduling.
+///
+/// All methods take `&self`, and the type is `Send + Sync`: put it in an `Arc` and every
+/// thread of a wasi-threads program shares the same descriptors.
+pub struct WasiCtx {
+    pub(crate) args: StringArray,
+    pub(crate) env: StringArray,
+    /// The descriptor table.
+    pub table: FdTable,
+    pub(crate) clocks: WasiClocks,
+    pub(crate) random: Arc<dyn WasiRandom>,
+    pub(crate) sched: Arc<dyn WasiSched>,
+}
+
+impl WasiCtx {
+    /// Starts building a context.
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::new()
+    }
+
+    /// The clocks `clock_*` calls read.
+    pub fn clocks(&self) -> &WasiClocks {
+        &self.clocks
+    }
+
+    /// The source `random_get` draws from.
+    pub fn random(&self) -> &dyn WasiRandom {
+        &*self.random
+    }
+
+    /// The scheduler behind `sched_yield` and `poll_oneoff`.
+    pub fn sched(&self) -> &dyn WasiSched {
+        &*self.sched
+    }
+
+    /// The program's arguments, as given to the builder.
+    pub fn args(&self) -> impl Iterator<Item = &str> {
+        self.args.iter()
+    }
+
+    /// The program's environment as `KEY=VALUE` strings.
+    pub fn env(&self) -> impl Iterator<Item = &str> {
+        self.env.iter()
+    }
+}
+
+impl fmt::Debug for WasiCtx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WasiCtx")
+            .field("args", &self.args.iter().collect::<Vec<_>>())
+            .field("open_fds", &self.table.entries().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A list of strings laid out the way `args_get` and `environ_get` hand them to the guest:
+/// one buffer of NUL-terminated strings plus the offset of each.
+#[derive(Clone, Default)]
+pub(crate) struct StringArray {
+    buf: Vec<u8>,
+    offsets: Vec<u32>,
+}
+
+impl StringArray {
+    fn push(&mut self, item: &str) -> Result<(), BuildError> {
+        if item.contains('\0') {
+            return Err(BuildError(format!("{item:?} contains a NUL byte")));
+        }
+        let offset = u32::try_from(self.buf.len())
+            .ok()
+            .filter(|o| o.checked_add(item.len() as u32 + 1).is_some())
+            .ok_or_else(|| BuildError("arguments or environment exceed 4 GiB".into()))?;
+        self.offsets.push(offset);
+        self.buf.extend_from_slice(item.as_bytes());
+        self.buf.push(0);
+        Ok(())
+    }
+
+    /// Number of strings.
+    pub(crate) fn count(&self) -> u32 {
+        self.offsets.len() as u32
+    }
+
+    /// All strings, each followed by its NUL.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Where each string starts in [`StringArray::bytes`].
+    pub(crate) fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.offsets.iter().map(|&start| {
+            let rest = &self.buf[start as usize..];
+            let end = rest.iter().position(|&b| b == 0).unwrap_or(rest.len());
+            // Only `&str`s were pushed.
+            std::str::from_utf8(&rest[..end]).unwrap_or_default()
+        })
+    }
+}
+
+/// A context could not be built; the message says which input was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildError(pub String);
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds a [`WasiCtx`].
+///
+/// Without further calls the program gets no arguments, an empty environment, an empty stdin,
+/// stdout and stderr that discard, no directories, std's wall and monotonic clocks, a per-thread
+/// CSPRNG seeded by the OS, and std's thread scheduling. `capwasi-os` adds the host's stdio,
+/// directories and CPU-time clocks.
+///
+/// ```
+/// use capwasi::{WasiCtx, pipe::{ReadPipe, WritePipe}};
+///
+/// let stdout = WritePipe::new_in_memory();
+/// let ctx = WasiCtx::builder()
+///     .args(["app", "--verbose"])
+///     .env("LANG", "C.UTF-8")
+///     .stdin(ReadPipe::from("input"))
+///     .stdout(stdout.clone())
+///     .build()
+///     .unwrap();
+/// assert_eq!(ctx.args().collect::<Vec<_>>(), ["app", "--verbose"]);
+/// ```
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdio: [Arc<dyn WasiFile>; 3],
+    preopens: Vec<(Arc<dyn WasiDir>, String, FdRights)>,
+    clocks: WasiClocks,
+    random: Arc<dyn WasiRandom>,
+    sched: Arc<dyn WasiSched>,
+    max_fds: u32,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        WasiCtxBuilder::new()
+    }
+}
+
+impl WasiCtxBuilder {
+    /// A builder with the defaults listed on [`WasiCtxBuilder`].
+    pub fn new() -> WasiCtxBuilder {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdio: [
+                Arc::new(ReadPipe::from_bytes(Vec::new())),
+                Arc::new(WritePipe::new(io::sink())),
+                Arc::new(WritePipe::new(io::sink())),
+            ],
+            preopens: Vec::new(),
+            clocks: WasiClocks::default(),
+            random: Arc::new(ThreadRandom),
+            sched: Arc::new(ThreadSched),
+            max_fds: DEFAULT_MAX_FDS,
+        }
+    }
+
+    /// Appends one argument (the first is conventionally the program name).
+    pub fn arg(&mut self, arg: impl Into<String>) -> &mut Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends several arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, args: I) -> &mut Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets one environment variable, replacing an earlier value of the same name.
+    pub fn env(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        let key = key.into();
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.into()));
+        self
+    }
+
+    /// Sets several environment variables.
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        for (key, value) in vars {
+            self.env(key, value);
+        }
+        self
+    }
+
+    /// Copies the host process's environment. Variables whose name or value is not UTF-8 are
+    /// skipped: WASI strings are UTF-8.
+    pub fn inherit_env(&mut self) -> &mut Self {
+        for (key, value) in std::env::vars_os() {
+            if let (Ok(key), Ok(value)) = (key.into_string(), value.into_string()) {
+                self.env(key, value);
+            }
+        }
+        self
+    }
+
+    /// Copies the host process's arguments (non-UTF-8 ones lossily).
+    pub fn inherit_args(&mut self) -> &mut Self {
+        self.args.extend(std::env::args_os().map(|a| a.to_string_lossy().into_owned()));
+        self
+    }
+
+    /// Uses `file` as fd 0.
+    pub fn stdin(&mut self, file: impl WasiFile) -> &mut Self {
+        self.stdio[0] = Arc::new(file);
+        self
+    }
+
+    /// Uses `file` as fd 1.
+    pub fn stdout(&mut self, file: impl WasiFile) -> &mut Self {
+        self.stdio[1] = Arc::new(file);
+        self
+    }
+
+    /// Uses `file` as fd 2.
+    pub fn stderr(&mut self, file: impl WasiFile) -> &mut Self {
+        self.stdio[2] = Arc::new(file);
+        self
+    }
+
+    /// Grants `dir` to the guest under `guest_path`, with every directory and file right.
+    /// Preopens get fds 3, 4, ... in the order they are added.
+    pub fn preopened_dir(&mut self, dir: impl WasiDir, guest_path: impl Into<String>) -> &mut Self {
+        let rights = FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY | Rights::FILE);
+        self.preopened_dir_with_rights(dir, guest_path, rights)
+    }
+
+    /// Grants `dir` under `guest_path` with exactly `rights`.
+    pub fn preopened_dir_with_rights(
+        &mut self,
+        dir: impl WasiDir,
+        guest_path: impl Into<String>,
+        rights: FdRights,
+    ) -> &mut Self {
+        self.preopens.push((Arc::new(dir), guest_path.into(), rights));
+        self
+    }
+
+    /// Replaces the realtime clock.
+    pub fn realtime_clock(&mut self, clock: impl WasiClock) -> &mut Self {
+        self.clocks.realtime = Arc::new(clock);
+        self
+    }
+
+    /// Replaces the monotonic clock.
+    pub fn monotonic_clock(&mut self, clock: impl WasiClock) -> &mut Self {
+        self.clocks.monotonic = Arc::new(clock);
+        self
+    }
+
+    /// Sets the process and thread CPU-time clocks.
+    pub fn cputime_clocks(&mut self, process: impl WasiClock, thread: impl WasiClock) -> &mut Self {
+        self.clocks.process_cputime = Some(Arc::new(process));
+        self.clocks.thread_cputime = Some(Arc::new(thread));
+        self
+    }
+
+    /// Draws `random_get` bytes from `rng` (one shared sequence, in call order).
+    pub fn rng(&mut self, rng: impl RngCore + Send + 'static) -> &mut Self {
+        self.random = Arc::new(LockedRng::new(rng));
+        self
+    }
+
+    /// Replaces the whole randomness source.
+    pub fn random(&mut self, random: impl WasiRandom) -> &mut Self {
+        self.random = Arc::new(random);
+        self
+    }
+
+    /// Replaces the scheduler.
+    pub fn sched(&mut self, sched: impl WasiSched) -> &mut Self {
+        self.sched = Arc::new(sched);
+        self
+    }
+
+    /// Caps the number of descriptors open at once (`nfile` beyond it).
+    pub fn max_fds(&mut self, max_fds: u32) -> &mut Self {
+        self.max_fds = max_fds;
+        self
+    }
+
+    /// Builds the context. Fails if an argument or variable cannot be passed to a guest
+    /// (a NUL byte, a `=` in a variable name) or the descriptor limit is too low for stdio and
+    /// the preopens.
+    pub fn build(&mut self) -> Result<WasiCtx, BuildError> {
+        let mut args = StringArray::default();
+        for arg in &self.args {
+            args.push(arg)?;
+        }
+        let mut env = StringArray::default();
+        for (key, value) in &self.env {
+            if key.is_empty() || key.contains('=') {
+                return Err(BuildError(format!("environment variable name {key:?} is empty or contains '='")));
+            }
+            env.push(&format!("{key}={value}"))?;
+        }
+        let table = FdTable::new(self.max_fds);
+        let too_many = || BuildError(format!("max_fds {} is too low for stdio and preopens", self.max_fds));
+        for file in &self.stdio {
+            let rights = FdRights::new(Rights::FILE, Rights::empty());
+            table
+                .push(Descriptor::File(FileDescriptor { file: Arc::clone(file), rights }))
+                .map_err(|_| too_many())?;
+        }
+        for (dir, guest_path, rights) in &self.preopens {
+            let preopen_path = Some(Arc::from(guest_path.as_str()));
+            table
+                .push(Descriptor::Dir(DirDescriptor { dir: Arc::clone(dir), rights: *rights, preopen_path }))
+                .map_err(|_| too_many())?;
+        }
+        Ok(WasiCtx {
+            args,
+            env,
+            table,
+            clocks: self.clocks.clone(),
+            random: Arc::clone(&self.random),
+            sched: Arc::clone(&self.sched),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_in_argument_is_refused() {
+        let err = WasiCtx::builder().arg("a\0b").build().unwrap_err();
+        assert!(err.0.contains("NUL"), "{err}");
+    }
+
+    #[test]
+    fn env_name_with_equals_is_refused() {
+        assert!(WasiCtx::builder().env("A=B", "c").build().is_err());
+        assert!(WasiCtx::builder().env("", "c").build().is_err());
+    }
+
+    #[test]
+    fn later_env_value_replaces_earlier() {
+        let ctx = WasiCtx::builder().env("K", "1").env("K", "2").build().unwrap();
+        assert_eq!(ctx.env().collect::<Vec<_>>(), ["K=2"]);
+    }
+
+    #[test]
+    fn strings_are_laid_out_nul_terminated() {
+        let ctx = WasiCtx::builder().args(["a", "", "é"]).build().unwrap();
+        assert_eq!(ctx.args.bytes(), b"a\0\0\xc3\xa9\0");
+        assert_eq!(ctx.args.offsets(), [0, 2, 3]);
+    }
+}

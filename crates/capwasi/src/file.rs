@@ -1,0 +1,110 @@
+//! [`WasiFile`]: what a descriptor that is not a directory can do.
+//!
+//! Files, pipes, ttys and sockets all implement this one trait. A method an object cannot
+//! support keeps its default, which answers the errno POSIX gives for that object
+//! (`spipe` for seeking a pipe, `badf` for writing a read-only stream, ...).
+
+use crate::types::{Advice, FdFlags, FileType, Filestat};
+use crate::{Errno, Error, Result};
+use std::any::Any;
+use std::io::{IoSlice, IoSliceMut, SeekFrom};
+use std::time::SystemTime;
+
+/// A new value for one timestamp in a set-times call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetTime {
+    /// Leave the timestamp as it is.
+    Keep,
+    /// The host's current time.
+    Now,
+    /// This time.
+    At(SystemTime),
+}
+
+/// An open non-directory object, as a WASI descriptor sees it.
+///
+/// Methods take `&self`: a context is shared by every thread of a wasi-threads program, so an
+/// implementation synchronises its own state (an OS file needs none, the kernel does it).
+/// Positional state (the file offset) belongs to the implementation.
+pub trait WasiFile: Send + Sync + 'static {
+    /// For downcasting to the concrete type (e.g. to recover a pipe's contents).
+    fn as_any(&self) -> &dyn Any;
+
+    /// What kind of object this is.
+    fn filetype(&self) -> Result<FileType>;
+
+    /// The object's metadata.
+    fn filestat(&self) -> Result<Filestat> {
+        Ok(Filestat { filetype: self.filetype()?, nlink: 1, ..Filestat::default() })
+    }
+
+    /// Current status flags.
+    fn fdflags(&self) -> Result<FdFlags> {
+        Ok(FdFlags::empty())
+    }
+
+    /// Replaces the status flags (`append`, `nonblock`, ...).
+    fn set_fdflags(&self, _flags: FdFlags) -> Result<()> {
+        Err(Error::new(Errno::Notsup))
+    }
+
+    /// True when this is an interactive terminal.
+    fn is_tty(&self) -> bool {
+        false
+    }
+
+    /// Reads at the current position into `bufs`, returning the byte count (0 at end of file).
+    fn read_vectored(&self, _bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        Err(Error::new(Errno::Badf))
+    }
+
+    /// Writes `bufs` at the current position (or the end, with `append`); returns the count.
+    fn write_vectored(&self, _bufs: &[IoSlice<'_>]) -> Result<usize> {
+        Err(Error::new(Errno::Badf))
+    }
+
+    /// Reads at `offset` without moving the position.
+    fn read_vectored_at(&self, _bufs: &mut [IoSliceMut<'_>], _offset: u64) -> Result<usize> {
+        Err(Error::new(Errno::Spipe))
+    }
+
+    /// Writes at `offset` without moving the position.
+    fn write_vectored_at(&self, _bufs: &[IoSlice<'_>], _offset: u64) -> Result<usize> {
+        Err(Error::new(Errno::Spipe))
+    }
+
+    /// Moves the position and returns the new one.
+    fn seek(&self, _pos: SeekFrom) -> Result<u64> {
+        Err(Error::new(Errno::Spipe))
+    }
+
+    /// Passes an access-pattern hint to the host.
+    fn advise(&self, _offset: u64, _len: u64, _advice: Advice) -> Result<()> {
+        Err(Error::new(Errno::Spipe))
+    }
+
+    /// Ensures `offset..offset+len` is backed by storage, growing the file if needed.
+    fn allocate(&self, _offset: u64, _len: u64) -> Result<()> {
+        Err(Error::new(Errno::Notsup))
+    }
+
+    /// Truncates or extends the file to `size` bytes.
+    fn set_size(&self, _size: u64) -> Result<()> {
+        Err(Error::new(Errno::Inval))
+    }
+
+    /// Changes the access and modification times.
+    fn set_times(&self, _atime: SetTime, _mtime: SetTime) -> Result<()> {
+        Err(Error::new(Errno::Notsup))
+    }
+
+    /// Makes the data durable.
+    fn datasync(&self) -> Result<()> {
+        Err(Error::new(Errno::Inval))
+    }
+
+    /// Makes data and metadata durable.
+    fn sync(&self) -> Result<()> {
+        Err(Error::new(Errno::Inval))
+    }
+}
