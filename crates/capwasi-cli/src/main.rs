@@ -1,1 +1,27 @@
-fn main(){}
+//! `capwasi`: run WASI Preview 1 programs from the command line.
+
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A WASI Preview 1 host.
+#[derive(Parser)]
+#[command(name = "capwasi", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WebAssembly module (.wasm or .wat) that imports WASI.
+    Run(run::RunCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run(run) => run.execute(),
+    }
+}

@@ -1,1 +1,160 @@
+//! Wasmtime glue for capwasi: links every WASI Preview 1 import into a [`wasmtime::Linker`].
+//!
+//! The glue only finds the guest's memory, calls [`capwasi::abi`], and maps the outcome: an
+//! errno goes back to wasm, [`capwasi::I32Exit`] and traps become a [`wasmtime::Error`].
+//!
+//! ```no_run
+//! use capwasi::WasiCtx;
+//! use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
+//! use wasmtime::{Engine, Linker, Module, Store};
+//!
+//! # fn main() -> wasmtime::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::from_file(&engine, "app.wasm")?;
+//! let mut linker: Linker<WasiState> = Linker::new(&engine);
+//! add_to_linker_sync(&mut linker, |state| state)?;
+//!
+//! let ctx = WasiCtx::builder().arg("app").build()?;
+//! let mut store = Store::new(&engine, WasiState::new(ctx));
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+//! match start.call(&mut store, ()) {
+//!     Ok(()) => {}
+//!     Err(err) => std::process::exit(exit_code(&err).ok_or(err)?),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
 
+use capwasi::abi::HostOutcome;
+use capwasi::{GuestMemory, I32Exit, Termination, WasiCtx};
+use std::sync::Arc;
+use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
+
+/// What the WASI imports of one store need: the context and the guest's memory handle.
+///
+/// The memory export is looked up once, on the first WASI call, and kept here: a lookup by
+/// name costs about ten times the rest of a host call. One store should hold one instance
+/// that imports WASI (as wasi-threads does, one store per thread); an embedder with several
+/// sets the memory explicitly with [`WasiState::set_memory`].
+pub struct WasiState {
+    ctx: Arc<WasiCtx>,
+    memory: Option<GuestMemoryHandle>,
+}
+
+/// A handle to the guest's linear memory, plain or shared.
+#[derive(Clone)]
+pub enum GuestMemoryHandle {
+    /// A memory owned by the store.
+    Plain(Memory),
+    /// A memory shared between threads (wasi-threads).
+    Shared(SharedMemory),
+}
+
+impl WasiState {
+    /// State for a store running a program with context `ctx`.
+    pub fn new(ctx: impl Into<Arc<WasiCtx>>) -> WasiState {
+        WasiState { ctx: ctx.into(), memory: None }
+    }
+
+    /// The context, to share with other stores (threads) of the same program.
+    pub fn ctx(&self) -> &Arc<WasiCtx> {
+        &self.ctx
+    }
+
+    /// Uses `memory` for every later WASI call from this store.
+    pub fn set_memory(&mut self, memory: GuestMemoryHandle) {
+        self.memory = Some(memory);
+    }
+}
+
+/// Module name of the preview1 imports.
+pub const PREVIEW1: &str = capwasi::abi::PREVIEW1_MODULE;
+
+/// Adds every `wasi_snapshot_preview1` import to `linker`, for synchronous execution.
+///
+/// `get` finds the [`WasiState`] inside the store's data.
+pub fn add_to_linker_sync<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut WasiState,
+) -> wasmtime::Result<()> {
+    macro_rules! link_each {
+        (
+            module: $module:literal;
+            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*
+        ) => {
+            $(
+                linker.func_wrap(
+                    $module,
+                    stringify!($name),
+                    move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
+                        with_guest(&mut caller, get, |ctx, mem| {
+                            HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
+                        })
+                    },
+                )?;
+            )*
+        };
+    }
+    capwasi::for_each_preview1_import!(link_each);
+    Ok(())
+}
+
+/// Runs `call` with the context and a view of the caller's memory, then maps a termination
+/// to a Wasmtime error.
+#[inline]
+fn with_guest<T: 'static, R>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiState,
+    call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
+) -> wasmtime::Result<R> {
+    let memory = match &get(caller.data_mut()).memory {
+        Some(memory) => Some(memory.clone()),
+        None => resolve_memory(caller, get),
+    };
+    let outcome = match memory {
+        Some(GuestMemoryHandle::Plain(memory)) => {
+            let (bytes, data) = memory.data_and_store_mut(&mut *caller);
+            call(&get(data).ctx, &mut GuestMemory::unshared(bytes))
+        }
+        Some(GuestMemoryHandle::Shared(memory)) => {
+            call(&get(caller.data_mut()).ctx, &mut GuestMemory::shared(memory.data()))
+        }
+        None => call(&get(caller.data_mut()).ctx, &mut GuestMemory::empty()),
+    };
+    outcome.map_err(termination_to_error)
+}
+
+/// Finds the caller's `memory` export and remembers it for later calls.
+#[cold]
+fn resolve_memory<T: 'static>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiState,
+) -> Option<GuestMemoryHandle> {
+    let memory = match caller.get_export("memory")? {
+        Extern::Memory(memory) => GuestMemoryHandle::Plain(memory),
+        Extern::SharedMemory(memory) => GuestMemoryHandle::Shared(memory),
+        _ => return None,
+    };
+    get(caller.data_mut()).memory = Some(memory.clone());
+    Some(memory)
+}
+
+fn termination_to_error(end: Termination) -> wasmtime::Error {
+    match end {
+        Termination::Exit(exit) => wasmtime::Error::new(exit),
+        Termination::Trap(message) => wasmtime::Error::msg(message),
+    }
+}
+
+/// The exit status the guest asked for, if `err` ended a call because of `proc_exit`.
+///
+/// ```
+/// # use capwasi::I32Exit;
+/// let err = wasmtime::Error::new(I32Exit(3));
+/// assert_eq!(capwasi_wasmtime::exit_code(&err), Some(3));
+/// ```
+pub fn exit_code(err: &wasmtime::Error) -> Option<i32> {
+    err.downcast_ref::<I32Exit>().map(|exit| exit.0)
+}

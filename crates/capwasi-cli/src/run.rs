@@ -1,0 +1,201 @@
+//! `capwasi run`.
+
+use wasmtime::error::Context as _;
+use wasmtime::{bail, format_err as anyhow, Result};
+use capwasi::WasiCtx;
+use capwasi_os::WasiCtxBuilderExt;
+use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Val, ValType};
+
+/// Exit status for a guest that trapped: what a native program that aborts reports
+/// (128 + SIGABRT), as `wasmtime run` does.
+const TRAP_EXIT: u8 = 134;
+
+/// Exit status for a host-side failure (bad flag, unreadable module, link error).
+const HOST_ERROR_EXIT: u8 = 1;
+
+#[derive(Args)]
+#[command(trailing_var_arg = true)]
+pub struct RunCommand {
+    /// Grant a host directory: HOST, or HOST::GUEST to choose the guest path.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+
+    /// Set an environment variable: KEY=VALUE, or KEY to pass the host's value.
+    #[arg(long = "env", value_name = "KEY[=VALUE]")]
+    envs: Vec<String>,
+
+    /// Pass the whole host environment to the guest.
+    #[arg(long)]
+    inherit_env: bool,
+
+    /// Call this export instead of `_start`; trailing arguments become its parameters.
+    #[arg(long, value_name = "FUNCTION")]
+    invoke: Option<String>,
+
+    /// The module to run (.wasm or .wat).
+    #[arg(value_name = "MODULE")]
+    module: PathBuf,
+
+    /// Arguments for the program (after the module, or after `--`).
+    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+impl RunCommand {
+    pub fn execute(self) -> ExitCode {
+        match self.run() {
+            Ok(code) => code,
+            Err(Failure::Host(err)) => {
+                eprintln!("error: {err:#}");
+                ExitCode::from(HOST_ERROR_EXIT)
+            }
+            Err(Failure::Guest(err)) => {
+                eprintln!("error: failed to run `{}`\n{err:?}", self.module.display());
+                ExitCode::from(TRAP_EXIT)
+            }
+        }
+    }
+
+    fn run(&self) -> Result<ExitCode, Failure> {
+        let engine = Engine::default();
+        let module = Module::from_file(&engine, &self.module)
+            .with_context(|| format!("cannot load module `{}`", self.module.display()))
+            .map_err(Failure::Host)?;
+        let ctx = self.build_ctx().map_err(Failure::Host)?;
+
+        let mut linker: Linker<WasiState> = Linker::new(&engine);
+        add_to_linker_sync(&mut linker, |state| state).map_err(|e| Failure::Host(e))?;
+        let mut store = Store::new(&engine, WasiState::new(ctx));
+        let instance = linker
+            .instantiate(&mut store, &module)
+            .map_err(|e| classify(e, "cannot instantiate module"))?;
+
+        let outcome = match &self.invoke {
+            None => {
+                let start = instance
+                    .get_typed_func::<(), ()>(&mut store, "_start")
+                    .map_err(|_| Failure::Host(anyhow!("module exports no `_start`; use --invoke to call another function")))?;
+                start.call(&mut store, ())
+            }
+            Some(name) => self.invoke(&mut store, &instance, name)?,
+        };
+        match outcome {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(err) => match exit_code(&err) {
+                Some(code) => Ok(exit_status(code)),
+                None => Err(Failure::Guest(err)),
+            },
+        }
+    }
+
+    fn build_ctx(&self) -> Result<WasiCtx> {
+        let mut builder = WasiCtx::builder();
+        builder.os_clocks().inherit_stdio();
+        if self.inherit_env {
+            builder.inherit_env();
+        }
+        for env in &self.envs {
+            match env.split_once('=') {
+                Some((key, value)) => builder.env(key, value),
+                None => match std::env::var(env) {
+                    Ok(value) => builder.env(env.as_str(), value),
+                    Err(_) => &mut builder,
+                },
+            };
+        }
+        builder.arg(self.module.to_string_lossy());
+        builder.args(self.args.iter().cloned());
+        for spec in &self.dirs {
+            let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+            if host.is_empty() || guest.is_empty() {
+                bail!("--dir `{spec}`: expected HOST or HOST::GUEST");
+            }
+            builder
+                .preopened_host_dir(host, guest)
+                .with_context(|| format!("--dir `{spec}`: cannot open host directory `{host}`"))?;
+        }
+        Ok(builder.build()?)
+    }
+
+    /// Calls an export by name, converting trailing arguments to its parameter types and
+    /// printing its results one per line, as `wasmtime run --invoke` does.
+    fn invoke(&self, store: &mut Store<WasiState>, instance: &Instance, name: &str) -> Result<wasmtime::Result<()>, Failure> {
+        if let Some(init) = instance.get_func(&mut *store, "_initialize") {
+            if let Err(err) = init.call(&mut *store, &[], &mut []) {
+                return Ok(Err(err));
+            }
+        }
+        let func: Func = instance
+            .get_func(&mut *store, name)
+            .ok_or_else(|| Failure::Host(anyhow!("module exports no function `{name}`")))?;
+        let ty = func.ty(&*store);
+        if ty.params().len() != self.args.len() {
+            return Err(Failure::Host(anyhow!(
+                "`{name}` takes {} arguments, {} given",
+                ty.params().len(),
+                self.args.len()
+            )));
+        }
+        let params = ty
+            .params()
+            .zip(&self.args)
+            .map(|(ty, arg)| parse_val(&ty, arg))
+            .collect::<Result<Vec<_>>>()
+            .map_err(Failure::Host)?;
+        let mut results: Vec<Val> = ty.results().map(|_| Val::I32(0)).collect();
+        if let Err(err) = func.call(&mut *store, &params, &mut results) {
+            return Ok(Err(err));
+        }
+        for result in results {
+            match result {
+                Val::I32(v) => println!("{v}"),
+                Val::I64(v) => println!("{v}"),
+                Val::F32(v) => println!("{}", f32::from_bits(v)),
+                Val::F64(v) => println!("{}", f64::from_bits(v)),
+                other => println!("{other:?}"),
+            }
+        }
+        Ok(Ok(()))
+    }
+}
+
+enum Failure {
+    /// The host could not set the program up.
+    Host(wasmtime::Error),
+    /// The guest trapped.
+    Guest(wasmtime::Error),
+}
+
+/// An error before the program ran is the host's, unless the guest's start function ran
+/// (and trapped or exited) during instantiation.
+fn classify(err: wasmtime::Error, what: &str) -> Failure {
+    if err.downcast_ref::<wasmtime::Trap>().is_some() || exit_code(&err).is_some() {
+        Failure::Guest(err)
+    } else {
+        Failure::Host(anyhow!("{what}: {err}"))
+    }
+}
+
+/// The process status for a guest exit code. Statuses outside 0..=255 cannot be reported
+/// faithfully (the kernel keeps 8 bits, so 256 would read as success): they become 1.
+fn exit_status(code: i32) -> ExitCode {
+    match u8::try_from(code) {
+        Ok(code) => ExitCode::from(code),
+        Err(_) => ExitCode::from(1),
+    }
+}
+
+fn parse_val(ty: &ValType, arg: &str) -> Result<Val> {
+    let bad = || anyhow!("argument `{arg}` is not a valid {ty}");
+    Ok(match ty {
+        ValType::I32 => Val::I32(arg.parse::<i32>().or_else(|_| arg.parse::<u32>().map(|v| v as i32)).map_err(|_| bad())?),
+        ValType::I64 => Val::I64(arg.parse::<i64>().or_else(|_| arg.parse::<u64>().map(|v| v as i64)).map_err(|_| bad())?),
+        ValType::F32 => Val::F32(arg.parse::<f32>().map_err(|_| bad())?.to_bits()),
+        ValType::F64 => Val::F64(arg.parse::<f64>().map_err(|_| bad())?.to_bits()),
+        _ => bail!("cannot pass `{arg}` as a {ty} from the command line"),
+    })
+}

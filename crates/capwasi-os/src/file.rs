@@ -1,0 +1,180 @@
+//! [`OsFile`]: a host file as a WASI file, plus the descriptor-level helpers stdio shares.
+
+use crate::stat;
+use capwasi::file::{SetTime, WasiFile};
+use capwasi::types::{Advice, FdFlags, FileType, Filestat};
+use capwasi::{Errno, Error, Result};
+use rustix::fs::{OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
+use std::any::Any;
+use std::io::{IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, BorrowedFd};
+
+/// A host file opened through cap-std.
+///
+/// Each call is one host syscall on the file's own descriptor; the position is the kernel's.
+pub struct OsFile {
+    file: cap_std::fs::File,
+    filetype: FileType,
+}
+
+impl OsFile {
+    /// Wraps an open file.
+    pub fn new(file: cap_std::fs::File) -> Result<OsFile> {
+        let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
+        Ok(OsFile { file, filetype })
+    }
+
+    /// Wraps a file opened by std (for host-chosen stdin files and the like).
+    pub fn from_std(file: std::fs::File) -> Result<OsFile> {
+        OsFile::new(cap_std::fs::File::from_std(file))
+    }
+
+    /// The underlying cap-std file.
+    pub fn as_cap_std(&self) -> &cap_std::fs::File {
+        &self.file
+    }
+}
+
+impl WasiFile for OsFile {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn filetype(&self) -> Result<FileType> {
+        Ok(self.filetype)
+    }
+    fn filestat(&self) -> Result<Filestat> {
+        fd_filestat(self.file.as_fd())
+    }
+    fn fdflags(&self) -> Result<FdFlags> {
+        fd_fdflags(self.file.as_fd())
+    }
+    fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        fd_set_fdflags(self.file.as_fd(), flags)
+    }
+    fn is_tty(&self) -> bool {
+        rustix::termios::isatty(&self.file)
+    }
+    fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        Ok((&self.file).read_vectored(bufs)?)
+    }
+    fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        Ok((&self.file).write_vectored(bufs)?)
+    }
+    fn read_vectored_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize> {
+        rustix::io::preadv(&self.file, bufs, offset).map_err(io_err)
+    }
+    fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize> {
+        rustix::io::pwritev(&self.file, bufs, offset).map_err(io_err)
+    }
+    fn seek(&self, pos: SeekFrom) -> Result<u64> {
+        Ok((&self.file).seek(pos)?)
+    }
+    fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<()> {
+        fd_advise(self.file.as_fd(), offset, len, advice)
+    }
+    fn allocate(&self, offset: u64, len: u64) -> Result<()> {
+        fd_allocate(self.file.as_fd(), offset, len)
+    }
+    fn set_size(&self, size: u64) -> Result<()> {
+        Ok(self.file.set_len(size)?)
+    }
+    fn set_times(&self, atime: SetTime, mtime: SetTime) -> Result<()> {
+        let times = Timestamps { last_access: timespec(atime)?, last_modification: timespec(mtime)? };
+        rustix::fs::futimens(&self.file, &times).map_err(io_err)
+    }
+    fn datasync(&self) -> Result<()> {
+        rustix::fs::fdatasync(&self.file).map_err(io_err)
+    }
+    fn sync(&self) -> Result<()> {
+        rustix::fs::fsync(&self.file).map_err(io_err)
+    }
+}
+
+/// A rustix error as a capwasi error.
+pub(crate) fn io_err(err: rustix::io::Errno) -> Error {
+    Error::from_raw_os_error(err.raw_os_error())
+}
+
+/// The WASI filestat of a host descriptor.
+pub(crate) fn fd_filestat(fd: BorrowedFd<'_>) -> Result<Filestat> {
+    Ok(stat::filestat(&rustix::fs::fstat(fd).map_err(io_err)?))
+}
+
+/// The WASI status flags of a host descriptor.
+pub(crate) fn fd_fdflags(fd: BorrowedFd<'_>) -> Result<FdFlags> {
+    let host = rustix::fs::fcntl_getfl(fd).map_err(io_err)?;
+    let mut flags = FdFlags::empty();
+    flags.set(FdFlags::APPEND, host.contains(OFlags::APPEND));
+    flags.set(FdFlags::NONBLOCK, host.contains(OFlags::NONBLOCK));
+    flags.set(FdFlags::DSYNC, host.contains(OFlags::DSYNC));
+    flags.set(FdFlags::SYNC, host.contains(OFlags::SYNC));
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    flags.set(FdFlags::RSYNC, host.contains(OFlags::RSYNC));
+    Ok(flags)
+}
+
+/// Sets `append` and `nonblock` on a host descriptor.
+///
+/// The kernel cannot change the synchronisation flags of an open descriptor (Linux ignores
+/// them in `F_SETFL`), so asking to change `dsync`, `rsync` or `sync` is `notsup` rather than
+/// a silent no-op.
+pub(crate) fn fd_set_fdflags(fd: BorrowedFd<'_>, flags: FdFlags) -> Result<()> {
+    let sync_flags = FdFlags::DSYNC | FdFlags::RSYNC | FdFlags::SYNC;
+    if (flags & sync_flags) != (fd_fdflags(fd)? & sync_flags) {
+        return Err(Error::new(Errno::Notsup).context("sync flags cannot change after open"));
+    }
+    let mut host = rustix::fs::fcntl_getfl(fd).map_err(io_err)?;
+    host.set(OFlags::APPEND, flags.contains(FdFlags::APPEND));
+    host.set(OFlags::NONBLOCK, flags.contains(FdFlags::NONBLOCK));
+    rustix::fs::fcntl_setfl(fd, host).map_err(io_err)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn fd_advise(fd: BorrowedFd<'_>, offset: u64, len: u64, advice: Advice) -> Result<()> {
+    use rustix::fs::Advice as Host;
+    let advice = match advice {
+        Advice::Normal => Host::Normal,
+        Advice::Sequential => Host::Sequential,
+        Advice::Random => Host::Random,
+        Advice::WillNeed => Host::WillNeed,
+        Advice::DontNeed => Host::DontNeed,
+        Advice::NoReuse => Host::NoReuse,
+    };
+    let len = std::num::NonZeroU64::new(len);
+    rustix::fs::fadvise(fd, offset, len, advice).map_err(io_err)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn fd_advise(_fd: BorrowedFd<'_>, _offset: u64, _len: u64, _advice: Advice) -> Result<()> {
+    // Advice is only a hint; hosts without posix_fadvise lose nothing by ignoring it.
+    Ok(())
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+fn fd_allocate(fd: BorrowedFd<'_>, offset: u64, len: u64) -> Result<()> {
+    if len == 0 {
+        return Err(Error::new(Errno::Inval).context("fd_allocate of zero bytes"));
+    }
+    rustix::fs::fallocate(fd, rustix::fs::FallocateFlags::empty(), offset, len).map_err(io_err)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+fn fd_allocate(_fd: BorrowedFd<'_>, _offset: u64, _len: u64) -> Result<()> {
+    Err(Error::new(Errno::Notsup))
+}
+
+fn timespec(time: SetTime) -> Result<Timespec> {
+    Ok(match time {
+        SetTime::Keep => Timespec { tv_sec: 0, tv_nsec: UTIME_OMIT },
+        SetTime::Now => Timespec { tv_sec: 0, tv_nsec: UTIME_NOW },
+        SetTime::At(at) => {
+            let since = at
+                .duration_since(std::time::SystemTime::UNIX_EPOCH)
+                .map_err(|_| Error::new(Errno::Inval))?;
+            Timespec {
+                tv_sec: i64::try_from(since.as_secs()).map_err(|_| Error::new(Errno::Overflow))?,
+                tv_nsec: since.subsec_nanos().into(),
+            }
+        }
+    })
+}
