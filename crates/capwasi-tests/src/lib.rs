@@ -1,1 +1,237 @@
+//! Test support: builds guest programs from source and runs them under capwasi.
+//!
+//! C guests live in `guests/c/NAME.c` and are compiled with Zig's clang and wasi-libc
+//! (`python3 -m ziglang cc -target wasm32-wasi`); WAT guests are assembled with the `wat`
+//! crate. Built C guests are cached under `target/guests/` by a hash of their source, the
+//! shared header and the compiler flags, so only changed guests are rebuilt.
+//!
+//! The compiler is found through `CAPWASI_ZIG_PYTHON` (a Python with `ziglang` installed) or
+//! the repository's `.tools/venv`, which `scripts/test.sh` creates. A missing compiler fails
+//! the test with instructions; it never skips it.
 
+use capwasi::pipe::{ReadPipe, WritePipe};
+use capwasi::{WasiCtx, WasiCtxBuilder};
+use capwasi_os::WasiCtxBuilderExt;
+use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex, OnceLock};
+use wasmtime::{Engine, Linker, Module, Store};
+
+/// Flags every C guest is built with.
+const C_FLAGS: &[&str] = &["-target", "wasm32-wasi", "-O2", "-Wall", "-Werror"];
+
+/// Root of this crate (guest sources live below it).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Root of the workspace.
+pub fn workspace_dir() -> PathBuf {
+    crate_dir().parent().and_then(Path::parent).expect("crates/capwasi-tests is two levels down").to_path_buf()
+}
+
+/// The Python interpreter that has `ziglang` installed.
+pub fn zig_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("CAPWASI_ZIG_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let venv = workspace_dir().join(".tools/venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the guest C compiler is not installed: run `scripts/test.sh` (it installs ziglang into \
+         .tools/venv), or set CAPWASI_ZIG_PYTHON to a python with `pip install ziglang`"
+    );
+    venv
+}
+
+/// Compiles `guests/c/NAME.c` (once per source hash) and returns the `.wasm` path.
+pub fn c_guest(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(path) = built.get(name) {
+        return path.clone();
+    }
+    let source = crate_dir().join("guests/c").join(format!("{name}.c"));
+    let header = crate_dir().join("guests/c/guest.h");
+    let mut hasher = Sha256::new();
+    for input in [&source, &header] {
+        hasher.update(std::fs::read(input).unwrap_or_else(|e| panic!("reading {}: {e}", input.display())));
+    }
+    hasher.update(C_FLAGS.join(" "));
+    let hash: String = hasher.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let out_dir = workspace_dir().join("target/guests");
+    std::fs::create_dir_all(&out_dir).expect("creating target/guests");
+    let out = out_dir.join(format!("{name}-{hash}.wasm"));
+    if !out.exists() {
+        // Build to a private name and rename, so concurrent test processes never see a
+        // half-written module.
+        let partial = out_dir.join(format!("{name}-{hash}.{}.partial", std::process::id()));
+        let output = Command::new(zig_python())
+            .args(["-m", "ziglang", "cc"])
+            .args(C_FLAGS)
+            .arg("-I")
+            .arg(crate_dir().join("guests/c"))
+            .arg(&source)
+            .arg("-o")
+            .arg(&partial)
+            .output()
+            .expect("running zig cc");
+        assert!(
+            output.status.success(),
+            "compiling {} failed:\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::rename(&partial, &out).expect("moving the built guest into place");
+    }
+    built.insert(name.to_string(), out.clone());
+    out
+}
+
+/// The Wasmtime engine shared by every test in a process.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+/// Compiles a module once per process per path.
+fn module_for(path: &Path) -> Module {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Module>>> = OnceLock::new();
+    let modules = MODULES.get_or_init(Default::default);
+    let mut modules = modules.lock().unwrap_or_else(|p| p.into_inner());
+    modules
+        .entry(path.to_path_buf())
+        .or_insert_with(|| Module::from_file(engine(), path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display())))
+        .clone()
+}
+
+/// Where a guest's code comes from.
+pub enum Source {
+    /// A built module on disk.
+    File(PathBuf),
+    /// WAT text.
+    Wat(String),
+}
+
+/// How a guest run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The exit status: 0 when `_start` returned, the code given to `proc_exit` otherwise;
+    /// `None` if the guest trapped.
+    pub exit: Option<i32>,
+    /// The trap message, if it trapped.
+    pub trap: Option<String>,
+    /// Everything written to fd 1.
+    pub stdout: Vec<u8>,
+    /// Everything written to fd 2.
+    pub stderr: Vec<u8>,
+}
+
+impl Outcome {
+    /// stdout as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+    /// stderr as text.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+    /// Panics with both streams unless the guest exited with `code`.
+    #[track_caller]
+    pub fn assert_exit(&self, code: i32) -> &Outcome {
+        assert_eq!(
+            self.exit,
+            Some(code),
+            "trap: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.trap,
+            self.stdout_text(),
+            self.stderr_text()
+        );
+        self
+    }
+}
+
+/// A guest about to run: its module and the context it will see.
+pub struct Guest {
+    source: Source,
+    /// The context builder; tests add args, env, stdin, preopens.
+    pub builder: WasiCtxBuilder,
+    stdout: WritePipe<Vec<u8>>,
+    stderr: WritePipe<Vec<u8>>,
+}
+
+impl Guest {
+    /// The C guest `guests/c/NAME.c`, with argv[0] = NAME.
+    pub fn c(name: &str) -> Guest {
+        Guest::new(Source::File(c_guest(name)), name)
+    }
+
+    /// A WAT guest.
+    pub fn wat(text: impl Into<String>) -> Guest {
+        Guest::new(Source::Wat(text.into()), "wat")
+    }
+
+    fn new(source: Source, argv0: &str) -> Guest {
+        let stdout = WritePipe::new_in_memory();
+        let stderr = WritePipe::new_in_memory();
+        let mut builder = WasiCtx::builder();
+        builder.os_clocks().arg(argv0).stdout(stdout.clone()).stderr(stderr.clone());
+        Guest { source, builder, stdout, stderr }
+    }
+
+    /// Appends arguments after argv[0].
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Guest {
+        self.builder.args(args);
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Guest {
+        self.builder.env(key, value);
+        self
+    }
+
+    /// Feeds `bytes` to fd 0.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Guest {
+        self.builder.stdin(ReadPipe::from_bytes(bytes));
+        self
+    }
+
+    /// Grants host directory `host` as `guest`.
+    pub fn dir(mut self, host: &Path, guest: &str) -> Guest {
+        self.builder.preopened_host_dir(host, guest).expect("opening preopen dir");
+        self
+    }
+
+    /// Runs `_start` and reports how it ended.
+    pub fn run(mut self) -> Outcome {
+        let ctx = self.builder.build().expect("building the context");
+        run_module(&self.source, Arc::new(ctx), &self.stdout, &self.stderr)
+    }
+}
+
+fn run_module(source: &Source, ctx: Arc<WasiCtx>, stdout: &WritePipe<Vec<u8>>, stderr: &WritePipe<Vec<u8>>) -> Outcome {
+    let module = match source {
+        Source::File(path) => module_for(path),
+        Source::Wat(text) => Module::new(engine(), wat::parse_str(text).expect("assembling WAT")).expect("compiling WAT"),
+    };
+    let mut linker: Linker<WasiState> = Linker::new(engine());
+    add_to_linker_sync(&mut linker, |state| state).expect("linking WASI");
+    let mut store = Store::new(engine(), WasiState::new(ctx));
+    let result = linker
+        .instantiate(&mut store, &module)
+        .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+        .and_then(|start| start.call(&mut store, ()));
+    let (exit, trap) = match result {
+        Ok(()) => (Some(0), None),
+        Err(err) => match exit_code(&err) {
+            Some(code) => (Some(code), None),
+            None => (None, Some(format!("{err:?}"))),
+        },
+    };
+    Outcome { exit, trap, stdout: stdout.contents(), stderr: stderr.contents() }
+}

@@ -1,0 +1,6 @@
+#include "guest.h"
+
+int main(void) {
+    printf("Hello, world!\n");
+    return 0;
+}

@@ -1,0 +1,3 @@
+//! capwasi's guest test suite: one test binary (linking Wasmtime once), one module per area.
+
+mod stdio;
