@@ -1,23 +1,49 @@
-//! [`OsDir`]: a host directory granted to the guest.
+//! [`OsDir`]: a host directory granted to the guest, resolved only through cap-std.
 
-use crate::file::fd_filestat;
-use capwasi::dir::WasiDir;
-use capwasi::types::Filestat;
-use capwasi::Result;
+use crate::file::{fd_filestat, fd_set_times, io_err, os_err, OsFile};
+use crate::stat;
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt, SystemTimeSpec};
+use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
+use capwasi::file::SetTime;
+use capwasi::types::{FdFlags, FileType, Filestat, OFlags};
+use capwasi::{Errno, Error, Result};
+use cap_std::fs::MetadataExt;
 use std::any::Any;
+use std::ffi::OsStr;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::fd::AsFd;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A host directory, opened through cap-std: every path below it is resolved by cap-std,
 /// which refuses to leave it (`..`, absolute paths and symlinks included).
 pub struct OsDir {
     dir: cap_std::fs::Dir,
+    /// The open listing of this descriptor, kept between `fd_readdir` calls so a guest that
+    /// reads a large directory in small buffers costs one pass, not one pass per buffer.
+    listing: Mutex<Option<Listing>>,
+}
+
+/// A directory stream positioned after the entries already handed to the guest.
+struct Listing {
+    stream: rustix::fs::Dir,
+    /// The cookie the guest will pass to continue where the last call stopped.
+    resume_cookie: u64,
+    /// An entry read from the stream that did not fit in the guest's last buffer.
+    held: Option<OwnedEntry>,
+}
+
+struct OwnedEntry {
+    next: u64,
+    ino: u64,
+    filetype: FileType,
+    name: Vec<u8>,
 }
 
 impl OsDir {
     /// Wraps an open cap-std directory.
     pub fn new(dir: cap_std::fs::Dir) -> OsDir {
-        OsDir { dir }
+        OsDir { dir, listing: Mutex::new(None) }
     }
 
     /// Opens the host directory at `path` with the process's ambient authority: this is
@@ -31,13 +57,156 @@ impl OsDir {
     pub fn as_cap_std(&self) -> &cap_std::fs::Dir {
         &self.dir
     }
+
+    fn same_backend<'a>(&self, other: &'a dyn WasiDir) -> Result<&'a OsDir> {
+        other
+            .as_any()
+            .downcast_ref::<OsDir>()
+            .ok_or_else(|| Error::new(Errno::Xdev).context("directories of different backends"))
+    }
+
+    /// Type of an entry whose type the kernel's listing did not say (some filesystems).
+    fn lookup_type(&self, name: &[u8]) -> FileType {
+        self.dir
+            .symlink_metadata(OsStr::from_bytes(name))
+            .map(|meta| stat::filetype(meta.mode()))
+            .unwrap_or(FileType::Unknown)
+    }
 }
 
 impl WasiDir for OsDir {
     fn as_any(&self) -> &dyn Any {
         self
     }
+
     fn filestat(&self) -> Result<Filestat> {
         fd_filestat(self.dir.as_fd())
+    }
+
+    fn readdir(&self, cookie: u64, sink: &mut dyn FnMut(&ReaddirEntry<'_>) -> ReaddirFlow) -> Result<()> {
+        let mut guard = self.listing.lock().unwrap_or_else(PoisonError::into_inner);
+        let listing = match guard.as_mut() {
+            Some(listing) if listing.resume_cookie == cookie => listing,
+            _ => {
+                // A fresh descriptor of the same directory: its position is independent of
+                // the guest's fd and of any other listing.
+                let mut stream = rustix::fs::Dir::read_from(&self.dir).map_err(io_err)?;
+                if cookie != 0 {
+                    let offset = i64::try_from(cookie).map_err(|_| Error::new(Errno::Inval))?;
+                    stream.seek(offset).map_err(io_err)?;
+                }
+                guard.insert(Listing { stream, resume_cookie: cookie, held: None })
+            }
+        };
+        if let Some(entry) = listing.held.take() {
+            let view = ReaddirEntry { next: entry.next, ino: entry.ino, filetype: entry.filetype, name: &entry.name };
+            if sink(&view) == ReaddirFlow::Full {
+                listing.held = Some(entry);
+                return Ok(());
+            }
+            listing.resume_cookie = entry.next;
+        }
+        while let Some(next) = listing.stream.read() {
+            let entry = next.map_err(io_err)?;
+            let name = entry.file_name().to_bytes();
+            let filetype = match stat::filetype_of_dirent(entry.file_type()) {
+                FileType::Unknown => self.lookup_type(name),
+                known => known,
+            };
+            let view = ReaddirEntry { next: entry.offset() as u64, ino: entry.ino(), filetype, name };
+            if sink(&view) == ReaddirFlow::Full {
+                listing.held = Some(OwnedEntry { next: view.next, ino: view.ino, filetype, name: name.to_vec() });
+                return Ok(());
+            }
+            listing.resume_cookie = view.next;
+        }
+        Ok(())
+    }
+
+    fn open_at(&self, path: &str, options: &OpenOptions) -> Result<Opened> {
+        let mut open = cap_std::fs::OpenOptions::new();
+        let create = options.oflags.contains(OFlags::CREAT);
+        open.read(options.read || !options.write)
+            .write(options.write)
+            .append(options.fdflags.contains(FdFlags::APPEND))
+            .create(create && !options.oflags.contains(OFlags::EXCL))
+            .create_new(create && options.oflags.contains(OFlags::EXCL))
+            .truncate(options.oflags.contains(OFlags::TRUNC))
+            .follow(if options.follow { FollowSymlinks::Yes } else { FollowSymlinks::No })
+            .maybe_dir(!create && !options.write)
+            .dsync(options.fdflags.contains(FdFlags::DSYNC))
+            .sync(options.fdflags.contains(FdFlags::SYNC))
+            .rsync(options.fdflags.contains(FdFlags::RSYNC))
+            .nonblock(options.fdflags.contains(FdFlags::NONBLOCK));
+        let file = self.dir.open_with(path, &open).map_err(os_err)?;
+        let is_dir = rustix::fs::fstat(&file).map_err(io_err)?.st_mode & 0o170000 == 0o040000;
+        if is_dir {
+            return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
+        }
+        if options.oflags.contains(OFlags::DIRECTORY) {
+            return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+        }
+        Ok(Opened::File(Arc::new(OsFile::new(file)?)))
+    }
+
+    fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
+        let meta = if follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
+        Ok(stat::filestat_of(&meta.map_err(os_err)?))
+    }
+
+    fn create_dir_at(&self, path: &str) -> Result<()> {
+        self.dir.create_dir(path).map_err(os_err)
+    }
+
+    fn remove_dir_at(&self, path: &str) -> Result<()> {
+        self.dir.remove_dir(path).map_err(os_err)
+    }
+
+    fn unlink_file_at(&self, path: &str) -> Result<()> {
+        self.dir.remove_file_or_symlink(path).map_err(os_err)
+    }
+
+    fn read_link_at(&self, path: &str) -> Result<Vec<u8>> {
+        let target = self.dir.read_link_contents(path).map_err(os_err)?;
+        Ok(target.into_os_string().into_vec())
+    }
+
+    fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
+        self.dir.symlink_contents(target, path).map_err(os_err)
+    }
+
+    fn rename_at(&self, path: &str, new_dir: &dyn WasiDir, new_path: &str) -> Result<()> {
+        let new_dir = self.same_backend(new_dir)?;
+        self.dir.rename(path, &new_dir.dir, new_path).map_err(os_err)
+    }
+
+    fn hard_link_at(&self, path: &str, new_dir: &dyn WasiDir, new_path: &str) -> Result<()> {
+        let new_dir = self.same_backend(new_dir)?;
+        self.dir.hard_link(path, &new_dir.dir, new_path).map_err(os_err)
+    }
+
+    fn set_times_at(&self, path: &str, atime: SetTime, mtime: SetTime, follow: bool) -> Result<()> {
+        let (atime, mtime) = (time_spec(atime), time_spec(mtime));
+        if follow {
+            self.dir.set_times(path, atime, mtime).map_err(os_err)
+        } else {
+            self.dir.set_symlink_times(path, atime, mtime).map_err(os_err)
+        }
+    }
+
+    fn set_times(&self, atime: SetTime, mtime: SetTime) -> Result<()> {
+        fd_set_times(self.dir.as_fd(), atime, mtime)
+    }
+
+    fn sync(&self) -> Result<()> {
+        rustix::fs::fsync(&self.dir).map_err(io_err)
+    }
+}
+
+fn time_spec(time: SetTime) -> Option<SystemTimeSpec> {
+    match time {
+        SetTime::Keep => None,
+        SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
+        SetTime::At(at) => Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at))),
     }
 }

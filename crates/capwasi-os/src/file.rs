@@ -55,10 +55,10 @@ impl WasiFile for OsFile {
         rustix::termios::isatty(&self.file)
     }
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
-        Ok((&self.file).read_vectored(bufs)?)
+        (&self.file).read_vectored(bufs).map_err(os_err)
     }
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
-        Ok((&self.file).write_vectored(bufs)?)
+        (&self.file).write_vectored(bufs).map_err(os_err)
     }
     fn read_vectored_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize> {
         rustix::io::preadv(&self.file, bufs, offset).map_err(io_err)
@@ -67,7 +67,7 @@ impl WasiFile for OsFile {
         rustix::io::pwritev(&self.file, bufs, offset).map_err(io_err)
     }
     fn seek(&self, pos: SeekFrom) -> Result<u64> {
-        Ok((&self.file).seek(pos)?)
+        (&self.file).seek(pos).map_err(os_err)
     }
     fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<()> {
         fd_advise(self.file.as_fd(), offset, len, advice)
@@ -76,11 +76,10 @@ impl WasiFile for OsFile {
         fd_allocate(self.file.as_fd(), offset, len)
     }
     fn set_size(&self, size: u64) -> Result<()> {
-        Ok(self.file.set_len(size)?)
+        self.file.set_len(size).map_err(os_err)
     }
     fn set_times(&self, atime: SetTime, mtime: SetTime) -> Result<()> {
-        let times = Timestamps { last_access: timespec(atime)?, last_modification: timespec(mtime)? };
-        rustix::fs::futimens(&self.file, &times).map_err(io_err)
+        fd_set_times(self.file.as_fd(), atime, mtime)
     }
     fn datasync(&self) -> Result<()> {
         rustix::fs::fdatasync(&self.file).map_err(io_err)
@@ -93,6 +92,24 @@ impl WasiFile for OsFile {
 /// A rustix error as a capwasi error.
 pub(crate) fn io_err(err: rustix::io::Errno) -> Error {
     Error::from_raw_os_error(err.raw_os_error())
+}
+
+/// A host I/O error as a capwasi error.
+///
+/// cap-std reports an attempt to resolve a path outside the directory it was given as
+/// `PermissionDenied` with no OS error number; the guest sees that as `notcapable`, the
+/// errno WASI reserves for reaching beyond granted capabilities.
+pub(crate) fn os_err(err: std::io::Error) -> Error {
+    if err.raw_os_error().is_none() && err.kind() == std::io::ErrorKind::PermissionDenied {
+        return Error::new(Errno::Notcapable).context(err);
+    }
+    Error::from(err)
+}
+
+/// Sets the timestamps of a host descriptor.
+pub(crate) fn fd_set_times(fd: BorrowedFd<'_>, atime: SetTime, mtime: SetTime) -> Result<()> {
+    let times = Timestamps { last_access: timespec(atime)?, last_modification: timespec(mtime)? };
+    rustix::fs::futimens(fd, &times).map_err(io_err)
 }
 
 /// The WASI filestat of a host descriptor.

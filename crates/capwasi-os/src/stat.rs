@@ -1,11 +1,17 @@
 //! Host `stat` records turned into WASI ones.
 
+use cap_std::fs::{Metadata, MetadataExt};
 use capwasi::types::{FileType, Filestat};
 use rustix::fs::{FileType as HostType, Stat};
 
 /// The WASI file type of a host `st_mode`.
 pub(crate) fn filetype(mode: u32) -> FileType {
-    match HostType::from_raw_mode(mode as _) {
+    filetype_of_dirent(HostType::from_raw_mode(mode as _))
+}
+
+/// The WASI type of a directory entry as the kernel's listing reports it.
+pub(crate) fn filetype_of_dirent(host: HostType) -> FileType {
+    match host {
         HostType::RegularFile => FileType::RegularFile,
         HostType::Directory => FileType::Directory,
         HostType::Symlink => FileType::SymbolicLink,
@@ -14,6 +20,20 @@ pub(crate) fn filetype(mode: u32) -> FileType {
         HostType::Socket => FileType::SocketStream,
         // WASI has no FIFO type; peers report pipes as unknown too.
         HostType::Fifo | HostType::Unknown => FileType::Unknown,
+    }
+}
+
+/// A WASI filestat from cap-std metadata.
+pub(crate) fn filestat_of(meta: &Metadata) -> Filestat {
+    Filestat {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        filetype: filetype(meta.mode()),
+        nlink: meta.nlink(),
+        size: meta.size(),
+        atim: nanos(meta.atime(), meta.atime_nsec()),
+        mtim: nanos(meta.mtime(), meta.mtime_nsec()),
+        ctim: nanos(meta.ctime(), meta.ctime_nsec()),
     }
 }
 

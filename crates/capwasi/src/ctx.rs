@@ -256,8 +256,13 @@ impl WasiCtxBuilder {
     /// Grants `dir` to the guest under `guest_path`, with every directory and file right.
     /// Preopens get fds 3, 4, ... in the order they are added.
     pub fn preopened_dir(&mut self, dir: impl WasiDir, guest_path: impl Into<String>) -> &mut Self {
-        let rights = FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY | Rights::FILE);
-        self.preopened_dir_with_rights(dir, guest_path, rights)
+        self.preopened_dir_with_rights(dir, guest_path, FdRights::full_dir())
+    }
+
+    /// Grants `dir` under `guest_path` read-only: every call that would change something
+    /// beneath it answers `notcapable`, and files open only for reading.
+    pub fn preopened_dir_read_only(&mut self, dir: impl WasiDir, guest_path: impl Into<String>) -> &mut Self {
+        self.preopened_dir_with_rights(dir, guest_path, FdRights::read_only_dir())
     }
 
     /// Grants `dir` under `guest_path` with exactly `rights`.

@@ -184,6 +184,26 @@ impl Rights {
         .union(Rights::PATH_REMOVE_DIRECTORY)
         .union(Rights::PATH_UNLINK_FILE);
 
+    /// Rights that let a file be mutated (its bytes, size or times).
+    pub const FILE_MUTATING: Rights = Rights::FD_WRITE
+        .union(Rights::FD_ALLOCATE)
+        .union(Rights::FD_FILESTAT_SET_SIZE)
+        .union(Rights::FD_FILESTAT_SET_TIMES);
+
+    /// Rights that let a directory's contents be changed.
+    pub const DIRECTORY_MUTATING: Rights = Rights::PATH_CREATE_DIRECTORY
+        .union(Rights::PATH_CREATE_FILE)
+        .union(Rights::PATH_LINK_SOURCE)
+        .union(Rights::PATH_LINK_TARGET)
+        .union(Rights::PATH_RENAME_SOURCE)
+        .union(Rights::PATH_RENAME_TARGET)
+        .union(Rights::PATH_FILESTAT_SET_SIZE)
+        .union(Rights::PATH_FILESTAT_SET_TIMES)
+        .union(Rights::FD_FILESTAT_SET_TIMES)
+        .union(Rights::PATH_SYMLINK)
+        .union(Rights::PATH_REMOVE_DIRECTORY)
+        .union(Rights::PATH_UNLINK_FILE);
+
     /// Rights that only matter for sockets.
     pub const SOCKET: Rights = Rights::FD_READ
         .union(Rights::FD_WRITE)
@@ -207,6 +227,19 @@ impl FdRights {
     /// Rights for a descriptor that may do everything its kind allows.
     pub const fn new(base: Rights, inheriting: Rights) -> FdRights {
         FdRights { base, inheriting }
+    }
+
+    /// A directory granted with every right, passing every right down.
+    pub const fn full_dir() -> FdRights {
+        FdRights::new(Rights::DIRECTORY, Rights::DIRECTORY.union(Rights::FILE))
+    }
+
+    /// A directory granted read-only: nothing below it can be created, written, truncated,
+    /// renamed, linked, removed or have its times changed, and files open read-only.
+    pub const fn read_only_dir() -> FdRights {
+        let dir = Rights::DIRECTORY.difference(Rights::DIRECTORY_MUTATING);
+        let file = Rights::FILE.difference(Rights::FILE_MUTATING);
+        FdRights::new(dir, dir.union(file))
     }
 
     /// Fails with `notcapable` unless every right in `required` is in the base set.

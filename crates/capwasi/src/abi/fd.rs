@@ -3,8 +3,9 @@
 //! Before any I/O, every pointer the call will write through is checked, so a bad result
 //! pointer is `fault` with nothing read or written (no bytes consumed from a stream and lost).
 
-use super::layout::{read_iovecs, write_fdstat, write_filestat, write_prestat_dir};
-use super::{known_bits, not_yet, AbiResult};
+use super::layout::{push_dirent, read_iovecs, write_fdstat, write_filestat, write_prestat_dir};
+use super::{known_bits, AbiResult};
+use crate::dir::ReaddirFlow;
 use crate::file::SetTime;
 use crate::memory::GuestMemory;
 use crate::table::Descriptor;
@@ -112,9 +113,12 @@ pub fn fd_filestat_set_size(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, 
 /// `fd_filestat_set_times`: sets the access and/or modification time of file `fd`.
 pub fn fd_filestat_set_times(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, atim: u64, mtim: u64, fst_flags: u32) -> AbiResult {
     let (atime, mtime) = set_times(atim, mtim, fst_flags)?;
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_FILESTAT_SET_TIMES)?;
-    file.file.set_times(atime, mtime)?;
+    let descriptor = ctx.table.get(fd)?;
+    descriptor.rights().require(Rights::FD_FILESTAT_SET_TIMES)?;
+    match descriptor {
+        Descriptor::File(file) => file.file.set_times(atime, mtime)?,
+        Descriptor::Dir(dir) => dir.dir.set_times(atime, mtime)?,
+    }
     Ok(())
 }
 
@@ -170,9 +174,24 @@ pub fn fd_read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iov
     Ok(())
 }
 
-/// `fd_readdir`: fills `buf` with directory entries of `fd` from `cookie` on.
-pub fn fd_readdir(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _buf: u32, _buf_len: u32, _cookie: u64, _bufused: u32) -> AbiResult {
-    not_yet("fd_readdir")
+/// `fd_readdir`: fills `buf` with directory entries of `fd` from `cookie` on and stores the
+/// bytes used; `bufused == buf_len` means the last entry may be cut off and more may follow.
+///
+/// Only the bytes reported in `bufused` are written: the rest of the guest's buffer keeps
+/// what it held, so no host memory (or stale entry) can show through.
+pub fn fd_readdir(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, buf: u32, buf_len: u32, cookie: u64, bufused: u32) -> AbiResult {
+    let dir = ctx.table.dir(fd)?;
+    dir.rights.require(Rights::FD_READDIR)?;
+    mem.check(buf, buf_len)?;
+    mem.check(bufused, 4)?;
+    let limit = buf_len as usize;
+    let mut out = Vec::with_capacity(limit.min(64 << 10));
+    dir.dir.readdir(cookie, &mut |entry| {
+        if push_dirent(&mut out, limit, entry) { ReaddirFlow::Continue } else { ReaddirFlow::Full }
+    })?;
+    mem.write_bytes(buf, &out)?;
+    mem.write(bufused, out.len() as u32)?;
+    Ok(())
 }
 
 /// `fd_renumber`: moves descriptor `fd` to number `to`, closing what was there (POSIX `dup2`).
@@ -210,11 +229,14 @@ pub(crate) fn seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, pos: SeekF
     Ok(())
 }
 
-/// `fd_sync`: makes the data and metadata of file `fd` durable.
+/// `fd_sync`: makes the data and metadata of `fd` (a file, or a directory's entries) durable.
 pub fn fd_sync(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_SYNC)?;
-    file.file.sync()?;
+    let descriptor = ctx.table.get(fd)?;
+    descriptor.rights().require(Rights::FD_SYNC)?;
+    match descriptor {
+        Descriptor::File(file) => file.file.sync()?,
+        Descriptor::Dir(dir) => dir.dir.sync()?,
+    }
     Ok(())
 }
 
@@ -242,7 +264,7 @@ fn preopen_name(ctx: &WasiCtx, fd: u32) -> Result<std::sync::Arc<str>> {
 }
 
 /// Rights arrive as a u64; bits WASI does not define are `inval`.
-fn known_bits64(raw: u64) -> Result<Rights> {
+pub(crate) fn known_bits64(raw: u64) -> Result<Rights> {
     Rights::from_bits(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown rights bits {raw:#x}")))
 }
 

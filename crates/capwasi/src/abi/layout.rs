@@ -21,6 +21,10 @@ pub const FILESTAT_SIZE: usize = 64;
 /// `prestat`: 8 bytes, align 4.
 pub const PRESTAT_SIZE: usize = 8;
 
+/// `dirent` header: d_next u64 @0, d_ino u64 @8, d_namlen u32 @16, d_type u8 @20; the name
+/// follows the 24-byte header.
+pub const DIRENT_SIZE: usize = 24;
+
 /// Buffers of a vectored call, as the guest listed them.
 pub type IoVecs = SmallVec<[GuestSlice; 8]>;
 
@@ -71,6 +75,23 @@ pub fn write_prestat_dir(mem: &mut GuestMemory<'_>, ptr: u32, name_len: u32) -> 
     let mut out = [0u8; PRESTAT_SIZE];
     out[4..8].copy_from_slice(&name_len.to_le_bytes());
     mem.write_bytes(ptr, &out)
+}
+
+/// Appends one directory entry (header, then name) to `out`, cut off at `limit` bytes as the
+/// spec asks when the guest's buffer is full. Returns whether the whole entry fit.
+pub fn push_dirent(out: &mut Vec<u8>, limit: usize, entry: &crate::dir::ReaddirEntry<'_>) -> bool {
+    let mut header = [0u8; DIRENT_SIZE];
+    header[0..8].copy_from_slice(&entry.next.to_le_bytes());
+    header[8..16].copy_from_slice(&entry.ino.to_le_bytes());
+    header[16..20].copy_from_slice(&(entry.name.len() as u32).to_le_bytes());
+    header[20] = entry.filetype as u8;
+    let room = limit.saturating_sub(out.len());
+    let whole = DIRENT_SIZE + entry.name.len();
+    let take_header = room.min(DIRENT_SIZE);
+    out.extend_from_slice(&header[..take_header]);
+    let take_name = (room - take_header).min(entry.name.len());
+    out.extend_from_slice(&entry.name[..take_name]);
+    whole <= room
 }
 
 #[cfg(test)]

@@ -1,60 +1,190 @@
 //! Paths relative to a directory descriptor: `path_*`.
+//!
+//! Every path is a guest string (UTF-8 or `ilseq`) resolved beneath the directory `fd` names.
+//! An absolute path is refused here with `notcapable` before any backend sees it: WASI paths
+//! are relative to a capability, never to the host root. What the path may reach beneath the
+//! directory (`..`, symlinks) is the backend's to confine.
 
-use super::{not_yet, AbiResult};
+use super::fd::{known_bits64 as known_rights, set_times};
+use super::layout::write_filestat;
+use super::{known_bits, AbiResult};
+use crate::dir::{OpenOptions, Opened};
 use crate::memory::GuestMemory;
-use crate::WasiCtx;
+use crate::table::{Descriptor, DirDescriptor, FileDescriptor};
+use crate::types::{FdFlags, FdRights, LookupFlags, OFlags, Rights};
+use crate::{Errno, Error, Result, WasiCtx};
+use std::borrow::Cow;
 
 /// `path_create_directory`: creates directory `path` under `fd`.
-pub fn path_create_directory(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _path: u32, _path_len: u32) -> AbiResult {
-    not_yet("path_create_directory")
+pub fn path_create_directory(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32) -> AbiResult {
+    let dir = dir_with(ctx, fd, Rights::PATH_CREATE_DIRECTORY)?;
+    dir.dir.create_dir_at(&guest_path(mem, path, path_len)?)?;
+    Ok(())
 }
 
-/// `path_filestat_get`: stores the filestat of `path` under `fd`.
-pub fn path_filestat_get(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _flags: u32, _path: u32, _path_len: u32, _stat: u32) -> AbiResult {
-    not_yet("path_filestat_get")
+/// `path_filestat_get`: stores the filestat of `path` under `fd` (following a final symlink
+/// with `symlink_follow`).
+pub fn path_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, path: u32, path_len: u32, stat: u32) -> AbiResult {
+    let follow = follow(flags)?;
+    let dir = dir_with(ctx, fd, Rights::PATH_FILESTAT_GET)?;
+    mem.check(stat, super::layout::FILESTAT_SIZE as u32)?;
+    let filestat = dir.dir.stat_at(&guest_path(mem, path, path_len)?, follow)?;
+    write_filestat(mem, stat, &filestat)?;
+    Ok(())
 }
 
-/// `path_filestat_set_times`: sets the timestamps of `path` under `fd`.
+/// `path_filestat_set_times`: sets the access and/or modification time of `path` under `fd`.
 #[allow(clippy::too_many_arguments)]
-pub fn path_filestat_set_times(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _flags: u32, _path: u32, _path_len: u32, _atim: u64, _mtim: u64, _fst_flags: u32) -> AbiResult {
-    not_yet("path_filestat_set_times")
+pub fn path_filestat_set_times(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32) -> AbiResult {
+    let follow = follow(flags)?;
+    let (atime, mtime) = set_times(atim, mtim, fst_flags)?;
+    let dir = dir_with(ctx, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
+    dir.dir.set_times_at(&guest_path(mem, path, path_len)?, atime, mtime, follow)?;
+    Ok(())
 }
 
 /// `path_link`: creates hard link `new_path` under `new_fd` to `old_path` under `old_fd`.
+///
+/// `symlink_follow` is refused with `inval`: links are made to the named entry itself, as
+/// Linux `link(2)` does, and silently ignoring the flag would link something else than asked.
 #[allow(clippy::too_many_arguments)]
-pub fn path_link(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _old_fd: u32, _old_flags: u32, _old_path: u32, _old_path_len: u32, _new_fd: u32, _new_path: u32, _new_path_len: u32) -> AbiResult {
-    not_yet("path_link")
+pub fn path_link(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, old_fd: u32, old_flags: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32) -> AbiResult {
+    if follow(old_flags)? {
+        return Err(Error::new(Errno::Inval).context("path_link does not follow symlinks").into());
+    }
+    let old_dir = dir_with(ctx, old_fd, Rights::PATH_LINK_SOURCE)?;
+    let new_dir = dir_with(ctx, new_fd, Rights::PATH_LINK_TARGET)?;
+    let old_path = guest_path(mem, old_path, old_path_len)?;
+    let new_path = guest_path(mem, new_path, new_path_len)?;
+    old_dir.dir.hard_link_at(&old_path, &*new_dir.dir, &new_path)?;
+    Ok(())
 }
 
-/// `path_open`: opens `path` under `fd` and stores the new descriptor.
+/// `path_open`: opens `path` under `fd` and stores the new descriptor at `opened_fd`.
+///
+/// The new descriptor gets the requested rights narrowed to what `fd` may pass down, and to
+/// what its kind (file or directory) can use. Asking to write through a directory that
+/// cannot pass down `fd_write` (a read-only preopen) is `notcapable` rather than a silently
+/// read-only descriptor; creating needs `path_create_file` and truncating
+/// `path_filestat_set_size` on `fd`.
 #[allow(clippy::too_many_arguments)]
-pub fn path_open(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _dirflags: u32, _path: u32, _path_len: u32, _oflags: u32, _base: u64, _inheriting: u64, _fdflags: u32, _opened_fd: u32) -> AbiResult {
-    not_yet("path_open")
+pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, fs_rights_base: u64, fs_rights_inheriting: u64, fdflags: u32, opened_fd: u32) -> AbiResult {
+    let follow = follow(dirflags)?;
+    let oflags: OFlags = known_bits(oflags, "oflags")?;
+    let fdflags: FdFlags = known_bits(fdflags, "fdflags")?;
+    let requested = FdRights::new(known_rights(fs_rights_base)?, known_rights(fs_rights_inheriting)?);
+    if oflags.contains(OFlags::CREAT | OFlags::DIRECTORY) {
+        return Err(Error::new(Errno::Inval).context("creat with directory").into());
+    }
+    let dir = dir_with(ctx, fd, Rights::PATH_OPEN)?;
+    if oflags.contains(OFlags::CREAT) {
+        dir.rights.require(Rights::PATH_CREATE_FILE)?;
+    }
+    if oflags.contains(OFlags::TRUNC) {
+        dir.rights.require(Rights::PATH_FILESTAT_SET_SIZE)?;
+    }
+    let write = requested.base.contains(Rights::FD_WRITE);
+    if write && !dir.rights.inheriting.contains(Rights::FD_WRITE) {
+        return Err(Error::new(Errno::Notcapable).context("directory does not grant write access").into());
+    }
+    mem.check(opened_fd, 4)?;
+    let options = OpenOptions {
+        follow,
+        oflags,
+        read: requested.base.intersects(Rights::FD_READ | Rights::FD_READDIR),
+        write,
+        fdflags,
+    };
+    let opened = dir.dir.open_at(&guest_path(mem, path, path_len)?, &options)?;
+    let base = requested.base & dir.rights.inheriting;
+    let inheriting = requested.inheriting & dir.rights.inheriting;
+    let descriptor = match opened {
+        Opened::File(file) => Descriptor::File(FileDescriptor {
+            file,
+            rights: FdRights::new(base & Rights::FILE, Rights::empty()),
+        }),
+        Opened::Dir(subdir) => Descriptor::Dir(DirDescriptor {
+            dir: subdir,
+            rights: FdRights::new(base & Rights::DIRECTORY, inheriting & (Rights::DIRECTORY | Rights::FILE)),
+            preopen_path: None,
+        }),
+    };
+    let new_fd = ctx.table.push(descriptor)?;
+    mem.write(opened_fd, new_fd)?;
+    Ok(())
 }
 
-/// `path_readlink`: copies the target of symlink `path` under `fd` into `buf`.
+/// `path_readlink`: copies the target of symlink `path` under `fd` into `buf` (cut to
+/// `buf_len`, as POSIX `readlink` does) and stores the bytes copied.
 #[allow(clippy::too_many_arguments)]
-pub fn path_readlink(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _path: u32, _path_len: u32, _buf: u32, _buf_len: u32, _bufused: u32) -> AbiResult {
-    not_yet("path_readlink")
+pub fn path_readlink(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused: u32) -> AbiResult {
+    let dir = dir_with(ctx, fd, Rights::PATH_READLINK)?;
+    mem.check(buf, buf_len)?;
+    mem.check(bufused, 4)?;
+    let target = dir.dir.read_link_at(&guest_path(mem, path, path_len)?)?;
+    let n = target.len().min(buf_len as usize);
+    mem.write_bytes(buf, &target[..n])?;
+    mem.write(bufused, n as u32)?;
+    Ok(())
 }
 
-/// `path_remove_directory`: removes empty directory `path` under `fd`.
-pub fn path_remove_directory(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _path: u32, _path_len: u32) -> AbiResult {
-    not_yet("path_remove_directory")
+/// `path_remove_directory`: removes the empty directory `path` under `fd`.
+pub fn path_remove_directory(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32) -> AbiResult {
+    let dir = dir_with(ctx, fd, Rights::PATH_REMOVE_DIRECTORY)?;
+    dir.dir.remove_dir_at(&guest_path(mem, path, path_len)?)?;
+    Ok(())
 }
 
-/// `path_rename`: moves `old_path` under `fd` to `new_path` under `new_fd`.
+/// `path_rename`: moves `old_path` under `fd` to `new_path` under `new_fd`, replacing it.
 #[allow(clippy::too_many_arguments)]
-pub fn path_rename(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _old_path: u32, _old_path_len: u32, _new_fd: u32, _new_path: u32, _new_path_len: u32) -> AbiResult {
-    not_yet("path_rename")
+pub fn path_rename(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32) -> AbiResult {
+    let old_dir = dir_with(ctx, fd, Rights::PATH_RENAME_SOURCE)?;
+    let new_dir = dir_with(ctx, new_fd, Rights::PATH_RENAME_TARGET)?;
+    let old_path = guest_path(mem, old_path, old_path_len)?;
+    let new_path = guest_path(mem, new_path, new_path_len)?;
+    old_dir.dir.rename_at(&old_path, &*new_dir.dir, &new_path)?;
+    Ok(())
 }
 
-/// `path_symlink`: creates symlink `new_path` under `fd` pointing at `old_path`.
-pub fn path_symlink(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _old_path: u32, _old_path_len: u32, _fd: u32, _new_path: u32, _new_path_len: u32) -> AbiResult {
-    not_yet("path_symlink")
+/// `path_symlink`: creates symlink `new_path` under `fd` whose target is `old_path`.
+///
+/// An absolute target is `notcapable`: it could only ever name something outside the
+/// sandbox, and a host tool following it later would escape.
+pub fn path_symlink(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32) -> AbiResult {
+    let dir = dir_with(ctx, fd, Rights::PATH_SYMLINK)?;
+    let target = guest_path(mem, old_path, old_path_len)?;
+    let link = guest_path(mem, new_path, new_path_len)?;
+    dir.dir.symlink_at(&target, &link)?;
+    Ok(())
 }
 
 /// `path_unlink_file`: removes the non-directory `path` under `fd`.
-pub fn path_unlink_file(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _path: u32, _path_len: u32) -> AbiResult {
-    not_yet("path_unlink_file")
+pub fn path_unlink_file(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32) -> AbiResult {
+    let dir = dir_with(ctx, fd, Rights::PATH_UNLINK_FILE)?;
+    dir.dir.unlink_file_at(&guest_path(mem, path, path_len)?)?;
+    Ok(())
+}
+
+/// The directory at `fd`, checked for `right`.
+fn dir_with(ctx: &WasiCtx, fd: u32, right: Rights) -> Result<DirDescriptor> {
+    let dir = ctx.table.dir(fd)?;
+    dir.rights.require(right)?;
+    Ok(dir)
+}
+
+/// A path argument: UTF-8, relative, without NUL bytes.
+fn guest_path<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> Result<Cow<'m, str>> {
+    let path = mem.read_str(ptr, len)?;
+    if path.starts_with('/') {
+        return Err(Error::new(Errno::Notcapable).context(format_args!("absolute path {path:?}")));
+    }
+    if path.contains('\0') {
+        return Err(Error::new(Errno::Inval).context("path contains a NUL byte"));
+    }
+    Ok(path)
+}
+
+fn follow(raw: u32) -> Result<bool> {
+    let flags: LookupFlags = known_bits(raw, "lookupflags")?;
+    Ok(flags.contains(LookupFlags::SYMLINK_FOLLOW))
 }

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole capwasi test suite on a fresh machine: installs the guest C compiler, then
+# builds and runs every unit, guest, CLI and doc test.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export CAPWASI_ZIG_PYTHON="$(scripts/guest-toolchain.sh)"
+cargo test --workspace --locked "$@"
