@@ -20,8 +20,9 @@ const HOST_ERROR_EXIT: u8 = 1;
 #[derive(Args)]
 #[command(trailing_var_arg = true)]
 pub struct RunCommand {
-    /// Grant a host directory: HOST, or HOST::GUEST to choose the guest path.
-    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    /// Grant a host directory: HOST, or HOST::GUEST to choose the guest path; a `:ro`
+    /// suffix grants it read-only.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
     dirs: Vec<String>,
 
     /// Set an environment variable: KEY=VALUE, or KEY to pass the host's value.
@@ -110,13 +111,13 @@ impl RunCommand {
         builder.arg(self.module.to_string_lossy());
         builder.args(self.args.iter().cloned());
         for spec in &self.dirs {
-            let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
-            if host.is_empty() || guest.is_empty() {
-                bail!("--dir `{spec}`: expected HOST or HOST::GUEST");
-            }
-            builder
-                .preopened_host_dir(host, guest)
-                .with_context(|| format!("--dir `{spec}`: cannot open host directory `{host}`"))?;
+            let dir = DirSpec::parse(spec)?;
+            let opened = if dir.read_only {
+                builder.preopened_host_dir_read_only(dir.host, dir.guest)
+            } else {
+                builder.preopened_host_dir(dir.host, dir.guest)
+            };
+            opened.with_context(|| format!("--dir `{spec}`: cannot open host directory `{}`", dir.host))?;
         }
         Ok(builder.build()?)
     }
@@ -163,6 +164,28 @@ impl RunCommand {
     }
 }
 
+/// One `--dir` argument: `HOST`, `HOST::GUEST`, either with a `:ro` (or `:readonly`) suffix.
+#[derive(Debug, PartialEq, Eq)]
+struct DirSpec<'a> {
+    host: &'a str,
+    guest: &'a str,
+    read_only: bool,
+}
+
+impl<'a> DirSpec<'a> {
+    fn parse(spec: &'a str) -> Result<DirSpec<'a>> {
+        let (rest, read_only) = match spec.strip_suffix(":ro").or_else(|| spec.strip_suffix(":readonly")) {
+            Some(rest) => (rest, true),
+            None => (spec, false),
+        };
+        let (host, guest) = rest.split_once("::").unwrap_or((rest, rest));
+        if host.is_empty() || guest.is_empty() {
+            bail!("--dir `{spec}`: expected HOST[::GUEST][:ro]");
+        }
+        Ok(DirSpec { host, guest, read_only })
+    }
+}
+
 enum Failure {
     /// The host could not set the program up.
     Host(wasmtime::Error),
@@ -198,4 +221,20 @@ fn parse_val(ty: &ValType, arg: &str) -> Result<Val> {
         ValType::F64 => Val::F64(arg.parse::<f64>().map_err(|_| bad())?.to_bits()),
         _ => bail!("cannot pass `{arg}` as a {ty} from the command line"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dir_spec_forms() {
+        let spec = |host, guest, read_only| DirSpec { host, guest, read_only };
+        assert_eq!(DirSpec::parse("data").unwrap(), spec("data", "data", false));
+        assert_eq!(DirSpec::parse("data::/d").unwrap(), spec("data", "/d", false));
+        assert_eq!(DirSpec::parse("data::/d:ro").unwrap(), spec("data", "/d", true));
+        assert_eq!(DirSpec::parse("data:readonly").unwrap(), spec("data", "data", true));
+        assert!(DirSpec::parse("::/d").is_err());
+        assert!(DirSpec::parse("data::").is_err());
+    }
 }

@@ -31,6 +31,9 @@ pub trait WasiCtxBuilderExt {
     fn inherit_stderr(&mut self) -> &mut Self;
     /// Grants the host directory `host_path` under the guest path `guest_path`.
     fn preopened_host_dir(&mut self, host_path: impl AsRef<Path>, guest_path: &str) -> std::io::Result<&mut Self>;
+    /// Grants the host directory `host_path` read-only under `guest_path`: every call that
+    /// would change something beneath it answers `notcapable`.
+    fn preopened_host_dir_read_only(&mut self, host_path: impl AsRef<Path>, guest_path: &str) -> std::io::Result<&mut Self>;
     /// Uses the host kernel's process and thread CPU-time clocks.
     fn os_clocks(&mut self) -> &mut Self;
 }
@@ -51,6 +54,10 @@ impl WasiCtxBuilderExt for WasiCtxBuilder {
     fn preopened_host_dir(&mut self, host_path: impl AsRef<Path>, guest_path: &str) -> std::io::Result<&mut Self> {
         let dir = OsDir::open_ambient(host_path)?;
         Ok(self.preopened_dir(dir, guest_path))
+    }
+    fn preopened_host_dir_read_only(&mut self, host_path: impl AsRef<Path>, guest_path: &str) -> std::io::Result<&mut Self> {
+        let dir = OsDir::open_ambient(host_path)?;
+        Ok(self.preopened_dir_read_only(dir, guest_path))
     }
     fn os_clocks(&mut self) -> &mut Self {
         self.cputime_clocks(ProcessCpuClock, ThreadCpuClock)

@@ -235,3 +235,8 @@ fn run_module(source: &Source, ctx: Arc<WasiCtx>, stdout: &WritePipe<Vec<u8>>, s
     };
     Outcome { exit, trap, stdout: stdout.contents(), stderr: stderr.contents() }
 }
+
+/// The README's embedding example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExample;

@@ -148,11 +148,15 @@ pub fn path_rename(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, old_path: 
 
 /// `path_symlink`: creates symlink `new_path` under `fd` whose target is `old_path`.
 ///
-/// An absolute target is `notcapable`: it could only ever name something outside the
-/// sandbox, and a host tool following it later would escape.
+/// The target is stored as given, absolute or climbing with `..`: a symlink's content is
+/// data, and it is resolution that the sandbox confines. Following such a link from the
+/// guest fails with `notcapable` wherever it would leave the preopen.
 pub fn path_symlink(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32) -> AbiResult {
     let dir = dir_with(ctx, fd, Rights::PATH_SYMLINK)?;
-    let target = guest_path(mem, old_path, old_path_len)?;
+    let target = mem.read_str(old_path, old_path_len)?;
+    if target.contains('\0') {
+        return Err(Error::new(Errno::Inval).context("symlink target contains a NUL byte").into());
+    }
     let link = guest_path(mem, new_path, new_path_len)?;
     dir.dir.symlink_at(&target, &link)?;
     Ok(())
