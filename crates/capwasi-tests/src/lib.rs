@@ -158,6 +158,8 @@ impl Outcome {
 /// A guest about to run: its module and the context it will see.
 pub struct Guest {
     source: Source,
+    /// The same configuration, recorded to replay under the reference host.
+    reference: ReferenceSpec,
     /// The context builder; tests add args, env, stdin, preopens.
     pub builder: WasiCtxBuilder,
     stdout: WritePipe<Vec<u8>>,
@@ -180,29 +182,36 @@ impl Guest {
         let stderr = WritePipe::new_in_memory();
         let mut builder = WasiCtx::builder();
         builder.os_clocks().arg(argv0).stdout(stdout.clone()).stderr(stderr.clone());
-        Guest { source, builder, stdout, stderr }
+        let reference = ReferenceSpec { args: vec![argv0.to_string()], ..ReferenceSpec::default() };
+        Guest { source, reference, builder, stdout, stderr }
     }
 
     /// Appends arguments after argv[0].
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Guest {
+        let args: Vec<String> = args.into_iter().map(Into::into).collect();
+        self.reference.args.extend(args.iter().cloned());
         self.builder.args(args);
         self
     }
 
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: &str) -> Guest {
+        self.reference.env.push((key.to_string(), value.to_string()));
         self.builder.env(key, value);
         self
     }
 
     /// Feeds `bytes` to fd 0.
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Guest {
+        let bytes = bytes.into();
+        self.reference.stdin = bytes.clone();
         self.builder.stdin(ReadPipe::from_bytes(bytes));
         self
     }
 
     /// Grants host directory `host` as `guest`.
     pub fn dir(mut self, host: &Path, guest: &str) -> Guest {
+        self.reference.dirs.push((host.to_path_buf(), guest.to_string()));
         self.builder.preopened_host_dir(host, guest).expect("opening preopen dir");
         self
     }
@@ -211,6 +220,59 @@ impl Guest {
     pub fn run(mut self) -> Outcome {
         let ctx = self.builder.build().expect("building the context");
         run_module(&self.source, Arc::new(ctx), &self.stdout, &self.stderr)
+    }
+}
+
+/// What a guest was given, to give the same to the reference host.
+#[derive(Default)]
+struct ReferenceSpec {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Vec<u8>,
+    dirs: Vec<(PathBuf, String)>,
+}
+
+impl Guest {
+    /// Runs the same guest with the same args, env, stdin and directories under the
+    /// reference host, wasmtime-wasi 48's preview1 implementation, on the same engine.
+    /// Differential tests compare its outcome with [`Guest::run`]'s.
+    pub fn run_reference(self) -> Outcome {
+        use wasmtime_wasi::p1::{add_to_linker_sync as add_reference, WasiP1Ctx};
+        use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+        let spec = self.reference;
+        let stdout = MemoryOutputPipe::new(usize::MAX);
+        let stderr = MemoryOutputPipe::new(usize::MAX);
+        let mut builder = wasmtime_wasi::WasiCtxBuilder::new();
+        builder
+            .args(&spec.args)
+            .envs(&spec.env)
+            .stdin(MemoryInputPipe::new(spec.stdin))
+            .stdout(stdout.clone())
+            .stderr(stderr.clone());
+        for (host, guest) in &spec.dirs {
+            builder
+                .preopened_dir(host, guest, wasmtime_wasi::FsPerms::ReadWrite)
+                .expect("opening preopen dir for the reference host");
+        }
+        let module = match &self.source {
+            Source::File(path) => module_for(path),
+            Source::Wat(text) => Module::new(engine(), wat::parse_str(text).expect("assembling WAT")).expect("compiling WAT"),
+        };
+        let mut linker: Linker<WasiP1Ctx> = Linker::new(engine());
+        add_reference(&mut linker, |ctx| ctx).expect("linking the reference host");
+        let mut store = Store::new(engine(), builder.build_p1());
+        let result = linker
+            .instantiate(&mut store, &module)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()));
+        let (exit, trap) = match result {
+            Ok(()) => (Some(0), None),
+            Err(err) => match err.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                Some(exit) => (Some(exit.0), None),
+                None => (None, Some(format!("{err:?}"))),
+            },
+        };
+        Outcome { exit, trap, stdout: stdout.contents().to_vec(), stderr: stderr.contents().to_vec() }
     }
 }
 
