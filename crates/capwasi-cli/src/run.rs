@@ -6,7 +6,6 @@ use capwasi::WasiCtx;
 use capwasi_os::WasiCtxBuilderExt;
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use clap::Args;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Val, ValType};
 
@@ -18,7 +17,6 @@ const TRAP_EXIT: u8 = 134;
 const HOST_ERROR_EXIT: u8 = 1;
 
 #[derive(Args)]
-#[command(trailing_var_arg = true)]
 pub struct RunCommand {
     /// Grant a host directory: HOST, or HOST::GUEST to choose the guest path; a `:ro`
     /// suffix grants it read-only.
@@ -37,16 +35,23 @@ pub struct RunCommand {
     #[arg(long, value_name = "FUNCTION")]
     invoke: Option<String>,
 
-    /// The module to run (.wasm or .wat).
-    #[arg(value_name = "MODULE")]
-    module: PathBuf,
-
-    /// Arguments for the program (after the module, or after `--`).
-    #[arg(value_name = "ARGS", allow_hyphen_values = true)]
-    args: Vec<String>,
+    /// The module to run (.wasm or .wat), then the program's arguments. Everything after the
+    /// module belongs to the program, even words that look like capwasi flags.
+    #[arg(value_name = "MODULE [ARGS]...", required = true, trailing_var_arg = true, num_args = 1..)]
+    command: Vec<String>,
 }
 
 impl RunCommand {
+    /// The module path, as typed (also the guest's argv[0]).
+    fn module(&self) -> &str {
+        &self.command[0]
+    }
+
+    /// What follows the module.
+    fn args(&self) -> &[String] {
+        &self.command[1..]
+    }
+
     pub fn execute(self) -> ExitCode {
         match self.run() {
             Ok(code) => code,
@@ -55,7 +60,7 @@ impl RunCommand {
                 ExitCode::from(HOST_ERROR_EXIT)
             }
             Err(Failure::Guest(err)) => {
-                eprintln!("error: failed to run `{}`\n{err:?}", self.module.display());
+                eprintln!("error: failed to run `{}`\n{err:?}", self.module());
                 ExitCode::from(TRAP_EXIT)
             }
         }
@@ -63,8 +68,8 @@ impl RunCommand {
 
     fn run(&self) -> Result<ExitCode, Failure> {
         let engine = Engine::default();
-        let module = Module::from_file(&engine, &self.module)
-            .with_context(|| format!("cannot load module `{}`", self.module.display()))
+        let module = Module::from_file(&engine, self.module())
+            .with_context(|| format!("cannot load module `{}`", self.module()))
             .map_err(Failure::Host)?;
         let ctx = self.build_ctx().map_err(Failure::Host)?;
 
@@ -108,8 +113,7 @@ impl RunCommand {
                 },
             };
         }
-        builder.arg(self.module.to_string_lossy());
-        builder.args(self.args.iter().cloned());
+        builder.args(self.command.iter().cloned());
         for spec in &self.dirs {
             let dir = DirSpec::parse(spec)?;
             let opened = if dir.read_only {
@@ -134,16 +138,16 @@ impl RunCommand {
             .get_func(&mut *store, name)
             .ok_or_else(|| Failure::Host(anyhow!("module exports no function `{name}`")))?;
         let ty = func.ty(&*store);
-        if ty.params().len() != self.args.len() {
+        if ty.params().len() != self.args().len() {
             return Err(Failure::Host(anyhow!(
                 "`{name}` takes {} arguments, {} given",
                 ty.params().len(),
-                self.args.len()
+                self.args().len()
             )));
         }
         let params = ty
             .params()
-            .zip(&self.args)
+            .zip(self.args())
             .map(|(ty, arg)| parse_val(&ty, arg))
             .collect::<Result<Vec<_>>>()
             .map_err(Failure::Host)?;
