@@ -7,3 +7,4 @@ mod preopens;
 mod proc;
 mod random;
 mod stdio;
+mod differential;
