@@ -43,13 +43,13 @@ impl WasiCtxBuilderExt for WasiCtxBuilder {
         self.inherit_stdin().inherit_stdout().inherit_stderr()
     }
     fn inherit_stdin(&mut self) -> &mut Self {
-        self.stdin(HostStdio::Stdin)
+        self.stdin(HostStdio::stdin())
     }
     fn inherit_stdout(&mut self) -> &mut Self {
-        self.stdout(HostStdio::Stdout)
+        self.stdout(HostStdio::stdout())
     }
     fn inherit_stderr(&mut self) -> &mut Self {
-        self.stderr(HostStdio::Stderr)
+        self.stderr(HostStdio::stderr())
     }
     fn preopened_host_dir(&mut self, host_path: impl AsRef<Path>, guest_path: &str) -> std::io::Result<&mut Self> {
         let dir = OsDir::open_ambient(host_path)?;

@@ -1,7 +1,7 @@
 //! [`OsFile`]: a host file as a WASI file, plus the descriptor-level helpers stdio shares.
 
 use crate::stat;
-use capwasi::file::{SetTime, WasiFile};
+use capwasi::file::{Interest, Readiness, SetTime, WasiFile};
 use capwasi::types::{Advice, FdFlags, FileType, Filestat};
 use capwasi::{Errno, Error, Result};
 use rustix::fs::{OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
@@ -87,6 +87,46 @@ impl WasiFile for OsFile {
     fn sync(&self) -> Result<()> {
         rustix::fs::fsync(&self.file).map_err(io_err)
     }
+    fn readiness(&self, interest: Interest) -> Result<Readiness> {
+        if self.filetype != FileType::RegularFile {
+            return host_readiness(self.file.as_fd(), interest);
+        }
+        // A regular file never blocks; a read reports what is left before the end.
+        Ok(match interest {
+            Interest::Read => {
+                let size = rustix::fs::fstat(&self.file).map_err(io_err)?.st_size as u64;
+                let at = rustix::fs::tell(&self.file).map_err(io_err)?;
+                Readiness::ready(size.saturating_sub(at))
+            }
+            Interest::Write => Readiness::ready(0),
+        })
+    }
+    fn host_fd(&self) -> Option<BorrowedFd<'_>> {
+        Some(self.file.as_fd())
+    }
+}
+
+/// Whether a host descriptor is ready for `interest`, asked without waiting.
+pub(crate) fn host_readiness(fd: BorrowedFd<'_>, interest: Interest) -> Result<Readiness> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let flags = match interest {
+        Interest::Read => PollFlags::IN,
+        Interest::Write => PollFlags::OUT,
+    };
+    let mut fds = [PollFd::from_borrowed_fd(fd, flags)];
+    poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).map_err(io_err)?;
+    let revents = fds[0].revents();
+    if revents.contains(PollFlags::NVAL) {
+        return Err(Error::new(Errno::Badf));
+    }
+    let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR);
+    let ready = revents.intersects(flags);
+    let nbytes = if ready && interest == Interest::Read {
+        rustix::io::ioctl_fionread(fd).unwrap_or(0)
+    } else {
+        0
+    };
+    Ok(Readiness { ready, nbytes, hangup })
 }
 
 /// A rustix error as a capwasi error.

@@ -21,6 +21,36 @@ pub enum SetTime {
     At(SystemTime),
 }
 
+/// What a `poll_oneoff` subscription waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Data to read (or end of stream).
+    Read,
+    /// Room to write.
+    Write,
+}
+
+/// Whether an object is ready for an [`Interest`] now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Readiness {
+    /// A read or write would not block.
+    pub ready: bool,
+    /// For reads, the bytes available (for a regular file: left before its end), if known.
+    pub nbytes: u64,
+    /// The peer is gone: reads will see end of stream, writes will fail.
+    pub hangup: bool,
+}
+
+impl Readiness {
+    /// Ready, with `nbytes` available.
+    pub const fn ready(nbytes: u64) -> Readiness {
+        Readiness { ready: true, nbytes, hangup: false }
+    }
+
+    /// Not ready yet.
+    pub const NOT_READY: Readiness = Readiness { ready: false, nbytes: 0, hangup: false };
+}
+
 /// An open non-directory object, as a WASI descriptor sees it.
 ///
 /// Methods take `&self`: a context is shared by every thread of a wasi-threads program, so an
@@ -106,5 +136,19 @@ pub trait WasiFile: Send + Sync + 'static {
     /// Makes data and metadata durable.
     fn sync(&self) -> Result<()> {
         Err(Error::new(Errno::Inval))
+    }
+
+    /// Whether a read or write would proceed now, without blocking. Objects that can always
+    /// make progress (in-memory pipes, regular files) keep the default.
+    fn readiness(&self, _interest: Interest) -> Result<Readiness> {
+        Ok(Readiness::ready(0))
+    }
+
+    /// A host descriptor the scheduler can wait on while [`WasiFile::readiness`] says not
+    /// ready. Without one, a not-ready object is polled again only when something else wakes
+    /// the scheduler.
+    #[cfg(unix)]
+    fn host_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        None
     }
 }

@@ -25,6 +25,120 @@ pub const PRESTAT_SIZE: usize = 8;
 /// follows the 24-byte header.
 pub const DIRENT_SIZE: usize = 24;
 
+/// `event`: 32 bytes, align 8 (the same in both snapshots).
+pub const EVENT_SIZE: u32 = 32;
+
+/// How one snapshot lays out `subscription`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubscriptionLayout {
+    /// Preview1: 48 bytes; clock id @16, timeout @24, precision @32, flags @40.
+    Preview1,
+    /// Snapshot 0: 56 bytes; an extra u64 identifier @16 shifts the clock fields by 8.
+    Unstable,
+}
+
+impl SubscriptionLayout {
+    /// Size of one subscription, which is also the array stride.
+    pub const fn size(self) -> u32 {
+        match self {
+            SubscriptionLayout::Preview1 => 48,
+            SubscriptionLayout::Unstable => 56,
+        }
+    }
+
+    const fn clock_offset(self) -> usize {
+        match self {
+            SubscriptionLayout::Preview1 => 16,
+            SubscriptionLayout::Unstable => 24,
+        }
+    }
+}
+
+/// One subscription as the guest wrote it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawSubscription {
+    /// Copied to the event.
+    pub userdata: u64,
+    /// What to wait for.
+    pub what: RawSubscribed,
+}
+
+/// The union of a subscription, decoded by its tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RawSubscribed {
+    /// Tag 0: a clock reaching `timeout` (absolute with `abstime`, else relative to now).
+    Clock {
+        /// Raw clock id.
+        id: u32,
+        /// Nanoseconds.
+        timeout: u64,
+        /// `subclockflags::abstime`.
+        absolute: bool,
+    },
+    /// Tag 1: `fd` readable.
+    FdRead(u32),
+    /// Tag 2: `fd` writable.
+    FdWrite(u32),
+}
+
+/// Reads `count` subscriptions at `ptr`: `fault` if the array leaves memory, `inval` for an
+/// unknown tag or unknown clock flag bits.
+pub fn read_subscriptions(
+    mem: &GuestMemory<'_>,
+    ptr: u32,
+    count: u32,
+    layout: SubscriptionLayout,
+) -> Result<Vec<RawSubscription>> {
+    mem.check_array(ptr, count, layout.size())?;
+    let raw = mem.read_bytes(ptr, count * layout.size())?;
+    raw.chunks_exact(layout.size() as usize)
+        .map(|sub| {
+            let u64_at = |at: usize| u64::from_le_bytes(sub[at..at + 8].try_into().expect("8 bytes"));
+            let u32_at = |at: usize| u32::from_le_bytes(sub[at..at + 4].try_into().expect("4 bytes"));
+            let what = match sub[8] {
+                0 => {
+                    let clock = layout.clock_offset();
+                    let flags = u16::from_le_bytes([sub[clock + 24], sub[clock + 25]]);
+                    if flags & !1 != 0 {
+                        return Err(Error::new(Errno::Inval).context(format_args!("unknown subclockflags {flags:#x}")));
+                    }
+                    RawSubscribed::Clock { id: u32_at(clock), timeout: u64_at(clock + 8), absolute: flags & 1 != 0 }
+                }
+                1 => RawSubscribed::FdRead(u32_at(16)),
+                2 => RawSubscribed::FdWrite(u32_at(16)),
+                tag => return Err(Error::new(Errno::Inval).context(format_args!("unknown subscription tag {tag}"))),
+            };
+            Ok(RawSubscription { userdata: u64_at(0), what })
+        })
+        .collect()
+}
+
+/// One event to report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawEvent {
+    /// From the subscription.
+    pub userdata: u64,
+    /// Per-event error (0 for none).
+    pub error: Errno,
+    /// 0 clock, 1 fd_read, 2 fd_write.
+    pub kind: u8,
+    /// Bytes available (fd events).
+    pub nbytes: u64,
+    /// `eventrwflags::fd_readwrite_hangup`.
+    pub hangup: bool,
+}
+
+/// Writes `event` at `ptr`: userdata @0, error u16 @8, type u8 @10, nbytes u64 @16, flags u16 @24.
+pub fn write_event(mem: &mut GuestMemory<'_>, ptr: u32, event: &RawEvent) -> Result<()> {
+    let mut out = [0u8; EVENT_SIZE as usize];
+    out[0..8].copy_from_slice(&event.userdata.to_le_bytes());
+    out[8..10].copy_from_slice(&(event.error as u16).to_le_bytes());
+    out[10] = event.kind;
+    out[16..24].copy_from_slice(&event.nbytes.to_le_bytes());
+    out[24..26].copy_from_slice(&u16::from(event.hangup).to_le_bytes());
+    mem.write_bytes(ptr, &out)
+}
+
 /// Buffers of a vectored call, as the guest listed them.
 pub type IoVecs = SmallVec<[GuestSlice; 8]>;
 
