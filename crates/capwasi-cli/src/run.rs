@@ -74,7 +74,7 @@ impl RunCommand {
         let ctx = self.build_ctx().map_err(Failure::Host)?;
 
         let mut linker: Linker<WasiState> = Linker::new(&engine);
-        add_to_linker_sync(&mut linker, |state| state).map_err(|e| Failure::Host(e))?;
+        add_to_linker_sync(&mut linker, |state| state).map_err(Failure::Host)?;
         let mut store = Store::new(&engine, WasiState::new(ctx));
         let instance = linker
             .instantiate(&mut store, &module)
@@ -129,10 +129,10 @@ impl RunCommand {
     /// Calls an export by name, converting trailing arguments to its parameter types and
     /// printing its results one per line, as `wasmtime run --invoke` does.
     fn invoke(&self, store: &mut Store<WasiState>, instance: &Instance, name: &str) -> Result<wasmtime::Result<()>, Failure> {
-        if let Some(init) = instance.get_func(&mut *store, "_initialize") {
-            if let Err(err) = init.call(&mut *store, &[], &mut []) {
-                return Ok(Err(err));
-            }
+        if let Some(init) = instance.get_func(&mut *store, "_initialize")
+            && let Err(err) = init.call(&mut *store, &[], &mut [])
+        {
+            return Ok(Err(err));
         }
         let func: Func = instance
             .get_func(&mut *store, name)

@@ -38,6 +38,8 @@ pub(crate) fn filestat_of(meta: &Metadata) -> Filestat {
 }
 
 /// A WASI filestat from a host `stat`.
+// The field types of `stat` differ between platforms; the casts are no-ops only on some.
+#[allow(clippy::unnecessary_cast)]
 pub(crate) fn filestat(stat: &Stat) -> Filestat {
     Filestat {
         dev: stat.st_dev as u64,

@@ -1,4 +1,5 @@
-//! Wasmtime glue for capwasi: links every WASI Preview 1 import into a [`wasmtime::Linker`].
+//! Wasmtime glue for capwasi: links every WASI 0.1 import (`wasi_snapshot_preview1` and
+//! `wasi_unstable`) into a [`wasmtime::Linker`].
 //!
 //! The glue only finds the guest's memory, calls [`capwasi::abi`], and maps the outcome: an
 //! errno goes back to wasm, [`capwasi::I32Exit`] and traps become a [`wasmtime::Error`].
@@ -69,14 +70,25 @@ impl WasiState {
     }
 }
 
-/// Module name of the preview1 imports.
-pub const PREVIEW1: &str = capwasi::abi::PREVIEW1_MODULE;
+pub use capwasi::abi::Snapshot;
 
-/// Adds every `wasi_snapshot_preview1` import to `linker`, for synchronous execution.
+/// Adds every import of both WASI 0.1 snapshots (`wasi_snapshot_preview1` and
+/// `wasi_unstable`) to `linker`, for synchronous execution. A module may import either or
+/// both; they share the store's one context.
 ///
 /// `get` finds the [`WasiState`] inside the store's data.
 pub fn add_to_linker_sync<T: 'static>(
     linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut WasiState,
+) -> wasmtime::Result<()> {
+    add_snapshot_to_linker_sync(linker, Snapshot::Preview1, get)?;
+    add_snapshot_to_linker_sync(linker, Snapshot::Unstable, get)
+}
+
+/// Adds the imports of one snapshot only.
+pub fn add_snapshot_to_linker_sync<T: 'static>(
+    linker: &mut Linker<T>,
+    snapshot: Snapshot,
     get: fn(&mut T) -> &mut WasiState,
 ) -> wasmtime::Result<()> {
     macro_rules! link_each {
@@ -97,7 +109,14 @@ pub fn add_to_linker_sync<T: 'static>(
             )*
         };
     }
-    capwasi::for_each_preview1_import!(link_each);
+    match snapshot {
+        Snapshot::Preview1 => {
+            capwasi::for_each_preview1_import!(link_each);
+        }
+        Snapshot::Unstable => {
+            capwasi::for_each_unstable_import!(link_each);
+        }
+    }
     Ok(())
 }
 

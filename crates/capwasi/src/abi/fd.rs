@@ -4,7 +4,7 @@
 //! pointer is `fault` with nothing read or written (no bytes consumed from a stream and lost).
 
 use super::layout::{push_dirent, read_iovecs, write_fdstat, write_filestat, write_prestat_dir};
-use super::{known_bits, AbiResult};
+use super::{known_bits, AbiResult, Snapshot};
 use crate::dir::ReaddirFlow;
 use crate::file::SetTime;
 use crate::memory::GuestMemory;
@@ -88,6 +88,12 @@ pub fn fd_fdstat_set_rights(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, 
 
 /// `fd_filestat_get`: stores the metadata of `fd` (a file or a directory).
 pub fn fd_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32) -> AbiResult {
+    filestat_get(ctx, mem, fd, stat, Snapshot::Preview1)
+}
+
+/// `fd_filestat_get` for either snapshot's filestat layout.
+pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32, snapshot: Snapshot) -> AbiResult {
+    mem.check(stat, snapshot.filestat_size())?;
     let filestat = match ctx.table.get(fd)? {
         Descriptor::File(file) => {
             file.rights.require(Rights::FD_FILESTAT_GET)?;
@@ -98,7 +104,7 @@ pub fn fd_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: 
             dir.dir.filestat()?
         }
     };
-    write_filestat(mem, stat, &filestat)?;
+    write_filestat(mem, stat, &filestat, snapshot)?;
     Ok(())
 }
 

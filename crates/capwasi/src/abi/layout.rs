@@ -6,6 +6,7 @@
 
 use crate::memory::{GuestMemory, GuestSlice, MAX_IOVECS};
 use crate::types::{Fdstat, Filestat};
+use super::Snapshot;
 use crate::{Errno, Error, Result};
 use smallvec::SmallVec;
 
@@ -14,9 +15,6 @@ pub const IOVEC_SIZE: u32 = 8;
 
 /// `fdstat`: 24 bytes, align 8.
 pub const FDSTAT_SIZE: usize = 24;
-
-/// Preview1 `filestat`: 64 bytes, align 8.
-pub const FILESTAT_SIZE: usize = 64;
 
 /// `prestat`: 8 bytes, align 4.
 pub const PRESTAT_SIZE: usize = 8;
@@ -28,28 +26,29 @@ pub const DIRENT_SIZE: usize = 24;
 /// `event`: 32 bytes, align 8 (the same in both snapshots).
 pub const EVENT_SIZE: u32 = 32;
 
-/// How one snapshot lays out `subscription`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SubscriptionLayout {
-    /// Preview1: 48 bytes; clock id @16, timeout @24, precision @32, flags @40.
-    Preview1,
-    /// Snapshot 0: 56 bytes; an extra u64 identifier @16 shifts the clock fields by 8.
-    Unstable,
-}
-
-impl SubscriptionLayout {
-    /// Size of one subscription, which is also the array stride.
-    pub const fn size(self) -> u32 {
+impl Snapshot {
+    /// Size of one `subscription`, which is also the array stride.
+    pub const fn subscription_size(self) -> u32 {
         match self {
-            SubscriptionLayout::Preview1 => 48,
-            SubscriptionLayout::Unstable => 56,
+            Snapshot::Preview1 => 48,
+            // Snapshot 0's clock variant starts with an extra u64 `identifier`.
+            Snapshot::Unstable => 56,
         }
     }
 
-    const fn clock_offset(self) -> usize {
+    /// Offset of the clock id inside a clock `subscription`.
+    const fn subscription_clock_offset(self) -> usize {
         match self {
-            SubscriptionLayout::Preview1 => 16,
-            SubscriptionLayout::Unstable => 24,
+            Snapshot::Preview1 => 16,
+            Snapshot::Unstable => 24,
+        }
+    }
+
+    /// Size of `filestat`.
+    pub const fn filestat_size(self) -> u32 {
+        match self {
+            Snapshot::Preview1 => 64,
+            Snapshot::Unstable => 56,
         }
     }
 }
@@ -87,17 +86,17 @@ pub fn read_subscriptions(
     mem: &GuestMemory<'_>,
     ptr: u32,
     count: u32,
-    layout: SubscriptionLayout,
+    snapshot: Snapshot,
 ) -> Result<Vec<RawSubscription>> {
-    mem.check_array(ptr, count, layout.size())?;
-    let raw = mem.read_bytes(ptr, count * layout.size())?;
-    raw.chunks_exact(layout.size() as usize)
+    mem.check_array(ptr, count, snapshot.subscription_size())?;
+    let raw = mem.read_bytes(ptr, count * snapshot.subscription_size())?;
+    raw.chunks_exact(snapshot.subscription_size() as usize)
         .map(|sub| {
             let u64_at = |at: usize| u64::from_le_bytes(sub[at..at + 8].try_into().expect("8 bytes"));
             let u32_at = |at: usize| u32::from_le_bytes(sub[at..at + 4].try_into().expect("4 bytes"));
             let what = match sub[8] {
                 0 => {
-                    let clock = layout.clock_offset();
+                    let clock = snapshot.subscription_clock_offset();
                     let flags = u16::from_le_bytes([sub[clock + 24], sub[clock + 25]]);
                     if flags & !1 != 0 {
                         return Err(Error::new(Errno::Inval).context(format_args!("unknown subclockflags {flags:#x}")));
@@ -169,19 +168,29 @@ pub fn write_fdstat(mem: &mut GuestMemory<'_>, ptr: u32, stat: &Fdstat) -> Resul
     mem.write_bytes(ptr, &out)
 }
 
-/// Writes preview1 `filestat`: dev @0, ino @8, filetype u8 @16, nlink @24, size @32,
-/// atim @40, mtim @48, ctim @56 (all u64 but filetype).
-pub fn write_filestat(mem: &mut GuestMemory<'_>, ptr: u32, stat: &Filestat) -> Result<()> {
-    let mut out = [0u8; FILESTAT_SIZE];
+/// Writes `filestat`. Preview1 (64 bytes): dev @0, ino @8, filetype u8 @16, nlink u64 @24,
+/// size @32, atim @40, mtim @48, ctim @56. Snapshot 0 (56 bytes): the same up to filetype,
+/// then nlink u32 @20 (saturated), size @24, atim @32, mtim @40, ctim @48.
+pub fn write_filestat(mem: &mut GuestMemory<'_>, ptr: u32, stat: &Filestat, snapshot: Snapshot) -> Result<()> {
+    let mut out = [0u8; 64];
     out[0..8].copy_from_slice(&stat.dev.to_le_bytes());
     out[8..16].copy_from_slice(&stat.ino.to_le_bytes());
     out[16] = stat.filetype as u8;
-    out[24..32].copy_from_slice(&stat.nlink.to_le_bytes());
-    out[32..40].copy_from_slice(&stat.size.to_le_bytes());
-    out[40..48].copy_from_slice(&stat.atim.to_le_bytes());
-    out[48..56].copy_from_slice(&stat.mtim.to_le_bytes());
-    out[56..64].copy_from_slice(&stat.ctim.to_le_bytes());
-    mem.write_bytes(ptr, &out)
+    let rest = match snapshot {
+        Snapshot::Preview1 => {
+            out[24..32].copy_from_slice(&stat.nlink.to_le_bytes());
+            32
+        }
+        Snapshot::Unstable => {
+            let nlink = u32::try_from(stat.nlink).unwrap_or(u32::MAX);
+            out[20..24].copy_from_slice(&nlink.to_le_bytes());
+            24
+        }
+    };
+    for (i, value) in [stat.size, stat.atim, stat.mtim, stat.ctim].into_iter().enumerate() {
+        out[rest + 8 * i..rest + 8 * i + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    mem.write_bytes(ptr, &out[..snapshot.filestat_size() as usize])
 }
 
 /// Writes `prestat` for a directory: tag u8 @0 (0 = dir), pr_name_len u32 @4.

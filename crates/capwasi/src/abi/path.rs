@@ -7,7 +7,7 @@
 
 use super::fd::{known_bits64 as known_rights, set_times};
 use super::layout::write_filestat;
-use super::{known_bits, AbiResult};
+use super::{known_bits, AbiResult, Snapshot};
 use crate::dir::{OpenOptions, Opened};
 use crate::memory::GuestMemory;
 use crate::table::{Descriptor, DirDescriptor, FileDescriptor};
@@ -25,11 +25,17 @@ pub fn path_create_directory(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, 
 /// `path_filestat_get`: stores the filestat of `path` under `fd` (following a final symlink
 /// with `symlink_follow`).
 pub fn path_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, path: u32, path_len: u32, stat: u32) -> AbiResult {
+    filestat_get(ctx, mem, fd, flags, path, path_len, stat, Snapshot::Preview1)
+}
+
+/// `path_filestat_get` for either snapshot's filestat layout.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, path: u32, path_len: u32, stat: u32, snapshot: Snapshot) -> AbiResult {
     let follow = follow(flags)?;
     let dir = dir_with(ctx, fd, Rights::PATH_FILESTAT_GET)?;
-    mem.check(stat, super::layout::FILESTAT_SIZE as u32)?;
+    mem.check(stat, snapshot.filestat_size())?;
     let filestat = dir.dir.stat_at(&guest_path(mem, path, path_len)?, follow)?;
-    write_filestat(mem, stat, &filestat)?;
+    write_filestat(mem, stat, &filestat, snapshot)?;
     Ok(())
 }
 

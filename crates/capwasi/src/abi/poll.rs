@@ -1,7 +1,8 @@
 //! Waiting and scheduling: `poll_oneoff` and `sched_yield`.
 
 use super::clock::clock;
-use super::layout::{read_subscriptions, write_event, RawEvent, RawSubscribed, SubscriptionLayout, EVENT_SIZE};
+use super::layout::{read_subscriptions, write_event, RawEvent, RawSubscribed, EVENT_SIZE};
+use super::Snapshot;
 use super::AbiResult;
 use crate::clocks::WasiClock;
 use crate::file::{Interest, WasiFile};
@@ -19,7 +20,7 @@ use std::time::Duration;
 /// the guest waits) is an error in that subscription's event, not in the call. An empty
 /// subscription list, an unknown tag, clock id or flag bit is `inval`.
 pub fn poll_oneoff(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, subscriptions: u32, events: u32, nsubscriptions: u32, nevents: u32) -> AbiResult {
-    poll(ctx, mem, subscriptions, events, nsubscriptions, nevents, SubscriptionLayout::Preview1)
+    poll(ctx, mem, subscriptions, events, nsubscriptions, nevents, Snapshot::Preview1)
 }
 
 /// `sched_yield`: lets other host threads run.
@@ -42,12 +43,12 @@ pub(crate) fn poll(
     events: u32,
     nsubscriptions: u32,
     nevents: u32,
-    layout: SubscriptionLayout,
+    snapshot: Snapshot,
 ) -> AbiResult {
     if nsubscriptions == 0 {
         return Err(Error::new(Errno::Inval).context("poll_oneoff with no subscriptions").into());
     }
-    let subs = read_subscriptions(mem, subscriptions, nsubscriptions, layout)?;
+    let subs = read_subscriptions(mem, subscriptions, nsubscriptions, snapshot)?;
     mem.check_array(events, nsubscriptions, EVENT_SIZE)?;
     mem.check(nevents, 4)?;
 
