@@ -3,7 +3,7 @@
 use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
-use capwasi_os::WasiCtxBuilderExt;
+use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use clap::Args;
 use std::process::ExitCode;
@@ -22,6 +22,11 @@ pub struct RunCommand {
     /// suffix grants it read-only.
     #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
     dirs: Vec<String>,
+
+    /// Grant a listening TCP socket bound to ADDR:PORT (port 0 picks a free port and prints
+    /// the address bound on stderr). Listeners get fds after every --dir.
+    #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
+    tcplisten: Vec<String>,
 
     /// Set an environment variable: KEY=VALUE, or KEY to pass the host's value.
     #[arg(long = "env", value_name = "KEY[=VALUE]")]
@@ -122,6 +127,15 @@ impl RunCommand {
                 builder.preopened_host_dir(dir.host, dir.guest)
             };
             opened.with_context(|| format!("--dir `{spec}`: cannot open host directory `{}`", dir.host))?;
+        }
+        for spec in &self.tcplisten {
+            let addr: std::net::SocketAddr =
+                spec.parse::<std::net::SocketAddr>().with_context(|| format!("--tcplisten `{spec}`: expected ADDR:PORT"))?;
+            let listener = OsTcpListener::bind(addr).with_context(|| format!("--tcplisten `{spec}`: cannot bind"))?;
+            if addr.port() == 0 {
+                eprintln!("capwasi: listening on {}", listener.local_addr()?);
+            }
+            builder.preopened_listener(listener);
         }
         Ok(builder.build()?)
     }

@@ -113,13 +113,18 @@ pub(crate) fn host_readiness(fd: BorrowedFd<'_>, interest: Interest) -> Result<R
         Interest::Read => PollFlags::IN,
         Interest::Write => PollFlags::OUT,
     };
-    let mut fds = [PollFd::from_borrowed_fd(fd, flags)];
+    // RDHUP tells a stream socket whose peer closed its side apart from one with data.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const PEER_CLOSED: PollFlags = PollFlags::RDHUP;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const PEER_CLOSED: PollFlags = PollFlags::empty();
+    let mut fds = [PollFd::from_borrowed_fd(fd, flags | PEER_CLOSED)];
     poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).map_err(io_err)?;
     let revents = fds[0].revents();
     if revents.contains(PollFlags::NVAL) {
         return Err(Error::new(Errno::Badf));
     }
-    let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR);
+    let hangup = revents.intersects(PollFlags::HUP | PollFlags::ERR | PEER_CLOSED);
     let ready = revents.intersects(flags);
     let nbytes = if ready && interest == Interest::Read {
         rustix::io::ioctl_fionread(fd).unwrap_or(0)

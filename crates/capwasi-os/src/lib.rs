@@ -4,6 +4,7 @@
 //! - [`OsDir`]: a host directory granted to the guest, as a [`capwasi::WasiDir`]; every path is
 //!   resolved by cap-std beneath it.
 //! - [`stdio`]: the host's own stdin, stdout and stderr.
+//! - [`OsTcpListener`], [`OsTcpStream`]: TCP sockets granted to the guest.
 //! - [`clocks`]: process and thread CPU-time clocks.
 //! - [`WasiCtxBuilderExt`]: builder methods that need the host (`inherit_stdio`,
 //!   `preopened_host_dir`, `os_clocks`).
@@ -15,6 +16,7 @@ mod builder;
 pub mod clocks;
 mod dir;
 mod file;
+mod net;
 mod stat;
 pub mod stdio;
 
@@ -23,3 +25,4 @@ pub use stdio::HostStdio;
 pub use builder::WasiCtxBuilderExt;
 pub use dir::OsDir;
 pub use file::OsFile;
+pub use net::{OsTcpListener, OsTcpStream};

@@ -154,6 +154,7 @@ pub struct WasiCtxBuilder {
     env: Vec<(String, String)>,
     stdio: [Arc<dyn WasiFile>; 3],
     preopens: Vec<(Arc<dyn WasiDir>, String, FdRights)>,
+    listeners: Vec<Arc<dyn WasiFile>>,
     clocks: WasiClocks,
     random: Arc<dyn WasiRandom>,
     sched: Arc<dyn WasiSched>,
@@ -178,6 +179,7 @@ impl WasiCtxBuilder {
                 Arc::new(WritePipe::new(io::sink())),
             ],
             preopens: Vec::new(),
+            listeners: Vec::new(),
             clocks: WasiClocks::default(),
             random: Arc::new(ThreadRandom),
             sched: Arc::new(ThreadSched),
@@ -276,6 +278,17 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Grants a listening socket the guest accepts connections on with `sock_accept`.
+    ///
+    /// Listeners get the descriptors right after every preopened directory, whatever order
+    /// the builder calls came in: wasi-libc finds directories by asking `fd_prestat_get` from
+    /// fd 3 upwards until the first `badf`, so a socket between two directories would hide
+    /// the second one (as it did in the legacy host).
+    pub fn preopened_listener(&mut self, listener: impl WasiFile) -> &mut Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
     /// Replaces the realtime clock.
     pub fn realtime_clock(&mut self, clock: impl WasiClock) -> &mut Self {
         self.clocks.realtime = Arc::new(clock);
@@ -346,6 +359,12 @@ impl WasiCtxBuilder {
             let preopen_path = Some(Arc::from(guest_path.as_str()));
             table
                 .push(Descriptor::Dir(DirDescriptor { dir: Arc::clone(dir), rights: *rights, preopen_path }))
+                .map_err(|_| too_many())?;
+        }
+        for listener in &self.listeners {
+            let rights = FdRights::new(Rights::LISTENER, Rights::SOCKET);
+            table
+                .push(Descriptor::File(FileDescriptor { file: Arc::clone(listener), rights }))
                 .map_err(|_| too_many())?;
         }
         Ok(WasiCtx {

@@ -4,7 +4,8 @@
 //! support keeps its default, which answers the errno POSIX gives for that object
 //! (`spipe` for seeking a pipe, `badf` for writing a read-only stream, ...).
 
-use crate::types::{Advice, FdFlags, FileType, Filestat};
+use crate::types::{Advice, FdFlags, FileType, Filestat, RiFlags, RoFlags, SdFlags};
+use std::sync::Arc;
 use crate::{Errno, Error, Result};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, SeekFrom};
@@ -142,6 +143,26 @@ pub trait WasiFile: Send + Sync + 'static {
     /// make progress (in-memory pipes, regular files) keep the default.
     fn readiness(&self, _interest: Interest) -> Result<Readiness> {
         Ok(Readiness::ready(0))
+    }
+
+    /// Accepts a pending connection on a listening socket; the new stream gets `fdflags`.
+    fn sock_accept(&self, _fdflags: FdFlags) -> Result<Arc<dyn WasiFile>> {
+        Err(Error::new(Errno::Notsock))
+    }
+
+    /// Receives into `bufs`; returns the byte count and output flags (0 bytes: peer closed).
+    fn sock_recv(&self, _bufs: &mut [IoSliceMut<'_>], _flags: RiFlags) -> Result<(usize, RoFlags)> {
+        Err(Error::new(Errno::Notsock))
+    }
+
+    /// Sends `bufs`; returns the byte count.
+    fn sock_send(&self, _bufs: &[IoSlice<'_>]) -> Result<usize> {
+        Err(Error::new(Errno::Notsock))
+    }
+
+    /// Shuts down one or both directions of a connected socket.
+    fn sock_shutdown(&self, _how: SdFlags) -> Result<()> {
+        Err(Error::new(Errno::Notsock))
     }
 
     /// A host descriptor the scheduler can wait on while [`WasiFile::readiness`] says not

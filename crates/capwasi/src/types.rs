@@ -204,14 +204,46 @@ impl Rights {
         .union(Rights::PATH_REMOVE_DIRECTORY)
         .union(Rights::PATH_UNLINK_FILE);
 
-    /// Rights that only matter for sockets.
+    /// Rights of a connected stream socket.
     pub const SOCKET: Rights = Rights::FD_READ
         .union(Rights::FD_WRITE)
         .union(Rights::FD_FDSTAT_SET_FLAGS)
         .union(Rights::FD_FILESTAT_GET)
         .union(Rights::POLL_FD_READWRITE)
-        .union(Rights::SOCK_SHUTDOWN)
-        .union(Rights::SOCK_ACCEPT);
+        .union(Rights::SOCK_SHUTDOWN);
+
+    /// Rights of a listening socket.
+    pub const LISTENER: Rights = Rights::SOCK_ACCEPT
+        .union(Rights::FD_FDSTAT_SET_FLAGS)
+        .union(Rights::FD_FILESTAT_GET)
+        .union(Rights::POLL_FD_READWRITE);
+}
+
+bitflags! {
+    /// WASI `riflags`: how `sock_recv` receives.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct RiFlags: u16 {
+        /// Look at the data without consuming it.
+        const RECV_PEEK = 1 << 0;
+        /// Wait until every buffer is full (or the stream ends).
+        const RECV_WAITALL = 1 << 1;
+    }
+
+    /// WASI `roflags`: what `sock_recv` reports.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct RoFlags: u16 {
+        /// A message did not fit in the buffers and was cut.
+        const RECV_DATA_TRUNCATED = 1 << 0;
+    }
+
+    /// WASI `sdflags`: which directions `sock_shutdown` closes.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct SdFlags: u8 {
+        /// No more receiving.
+        const RD = 1 << 0;
+        /// No more sending.
+        const WR = 1 << 1;
+    }
 }
 
 /// The base and inheriting rights of one descriptor.

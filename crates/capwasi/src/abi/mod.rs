@@ -99,12 +99,6 @@ impl HostOutcome<()> for Termination {
     }
 }
 
-/// The answer of an import whose implementation has not landed yet: `nosys`, so programs
-/// still link and can fall back.
-pub(crate) fn not_yet(name: &str) -> AbiResult {
-    Err(Error::new(Errno::Nosys).context(format_args!("{name} is not implemented yet")).into())
-}
-
 /// Fails with `inval` when `raw` has bits outside `known`.
 pub(crate) fn known_bits<T: bitflags::Flags>(raw: u32, what: &str) -> Result<T, Error>
 where

@@ -1,26 +1,76 @@
 //! Sockets handed to the guest preopened: `sock_*`.
+//!
+//! Preview1 cannot create sockets; the host grants listening sockets and the guest accepts on
+//! them. Socket calls on anything else answer `notsock`.
 
-use super::{not_yet, AbiResult};
+use super::layout::read_iovecs;
+use super::{known_bits, AbiResult};
 use crate::memory::GuestMemory;
-use crate::WasiCtx;
+use crate::table::{Descriptor, FileDescriptor};
+use crate::types::{FdFlags, FdRights, RiFlags, Rights, SdFlags};
+use crate::{Errno, Error, WasiCtx};
 
-/// `sock_accept`: accepts a connection on listening socket `fd` and stores the new descriptor.
-pub fn sock_accept(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _flags: u32, _accepted_fd: u32) -> AbiResult {
-    not_yet("sock_accept")
+/// `sock_accept`: accepts a connection on listening socket `fd` and stores the new descriptor;
+/// `again` with `nonblock` when none is pending. Only `nonblock` may be given in `flags`.
+pub fn sock_accept(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, accepted_fd: u32) -> AbiResult {
+    let flags: FdFlags = known_bits(flags, "fdflags")?;
+    if !(flags - FdFlags::NONBLOCK).is_empty() {
+        return Err(Error::new(Errno::Inval).context("sock_accept takes only nonblock").into());
+    }
+    let listener = ctx.table.file(fd)?;
+    listener.rights.require(Rights::SOCK_ACCEPT)?;
+    mem.check(accepted_fd, 4)?;
+    let stream = listener.file.sock_accept(flags)?;
+    let rights = FdRights::new(Rights::SOCKET, Rights::empty());
+    let new_fd = ctx.table.push(Descriptor::File(FileDescriptor { file: stream, rights }))?;
+    mem.write(accepted_fd, new_fd)?;
+    Ok(())
 }
 
-/// `sock_recv`: receives into the buffers at `ri_data`, storing the count and output flags.
+/// `sock_recv`: receives into the buffers at `ri_data` (`peek`, `waitall`), storing the byte
+/// count and the output flags; 0 bytes means the peer closed its side.
 #[allow(clippy::too_many_arguments)]
-pub fn sock_recv(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _ri_data: u32, _ri_data_len: u32, _ri_flags: u32, _ro_datalen: u32, _ro_flags: u32) -> AbiResult {
-    not_yet("sock_recv")
+pub fn sock_recv(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32) -> AbiResult {
+    let flags: RiFlags = known_bits(ri_flags, "riflags")?;
+    let socket = ctx.table.file(fd)?;
+    socket.rights.require(Rights::FD_READ)?;
+    let iovs = read_iovecs(mem, ri_data, ri_data_len)?;
+    mem.check(ro_datalen, 4)?;
+    mem.check(ro_flags, 2)?;
+    let mut out_flags = Default::default();
+    let n = mem.with_io_slices_mut(&iovs, |bufs| {
+        let (n, flags) = socket.file.sock_recv(bufs, flags)?;
+        out_flags = flags;
+        Ok(n)
+    })?;
+    mem.write(ro_datalen, n as u32)?;
+    mem.write(ro_flags, out_flags.bits())?;
+    Ok(())
 }
 
-/// `sock_send`: sends the buffers at `si_data`, storing the count.
-pub fn sock_send(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _si_data: u32, _si_data_len: u32, _si_flags: u32, _so_datalen: u32) -> AbiResult {
-    not_yet("sock_send")
+/// `sock_send`: sends the buffers at `si_data` and stores the byte count; `si_flags` has no
+/// defined bits, so any is `inval`.
+pub fn sock_send(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, si_data: u32, si_data_len: u32, si_flags: u32, so_datalen: u32) -> AbiResult {
+    if si_flags != 0 {
+        return Err(Error::new(Errno::Inval).context(format_args!("unknown siflags {si_flags:#x}")).into());
+    }
+    let socket = ctx.table.file(fd)?;
+    socket.rights.require(Rights::FD_WRITE)?;
+    let iovs = read_iovecs(mem, si_data, si_data_len)?;
+    mem.check(so_datalen, 4)?;
+    let n = mem.with_io_slices(&iovs, |bufs| socket.file.sock_send(bufs))?;
+    mem.write(so_datalen, n as u32)?;
+    Ok(())
 }
 
-/// `sock_shutdown`: shuts down the read side, write side or both of socket `fd`.
-pub fn sock_shutdown(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, _fd: u32, _how: u32) -> AbiResult {
-    not_yet("sock_shutdown")
+/// `sock_shutdown`: shuts down the receiving side (`rd`), sending side (`wr`) or both.
+pub fn sock_shutdown(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, how: u32) -> AbiResult {
+    let how: SdFlags = known_bits(how, "sdflags")?;
+    if how.is_empty() {
+        return Err(Error::new(Errno::Inval).context("sock_shutdown of no direction").into());
+    }
+    let socket = ctx.table.file(fd)?;
+    socket.rights.require(Rights::SOCK_SHUTDOWN)?;
+    socket.file.sock_shutdown(how)?;
+    Ok(())
 }
