@@ -1,5 +1,6 @@
 //! `capwasi`: run WASI Preview 1 programs from the command line.
 
+mod options;
 mod run;
 
 use clap::{Parser, Subcommand};

@@ -4,10 +4,13 @@ use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
+use crate::options::{apply_wasm_features, wasi_options};
+use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
+use std::sync::Arc;
 use clap::Args;
 use std::process::ExitCode;
-use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Val, ValType};
+use wasmtime::{Config, Engine, Func, Instance, Linker, Module, Store, Val, ValType};
 
 /// Exit status for a guest that trapped: what a native program that aborts reports
 /// (128 + SIGABRT), as `wasmtime run` does.
@@ -27,6 +30,14 @@ pub struct RunCommand {
     /// the address bound on stderr). Listeners get fds after every --dir.
     #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
     tcplisten: Vec<String>,
+
+    /// Switch WebAssembly features: NAME[=y|n],... (e.g. `-W threads=y,shared-memory=y`).
+    #[arg(short = 'W', value_name = "NAME[=y|n],...")]
+    wasm: Vec<String>,
+
+    /// WASI options: NAME[=y|n],... (`-S threads` enables wasi-threads and shared memory).
+    #[arg(short = 'S', value_name = "NAME[=y|n],...")]
+    wasi: Vec<String>,
 
     /// Set an environment variable: KEY=VALUE, or KEY to pass the host's value.
     #[arg(long = "env", value_name = "KEY[=VALUE]")]
@@ -72,15 +83,31 @@ impl RunCommand {
     }
 
     fn run(&self) -> Result<ExitCode, Failure> {
-        let engine = Engine::default();
+        let mut config = Config::new();
+        let wasm_threads = apply_wasm_features(&mut config, &self.wasm).map_err(Failure::Host)?;
+        let threads = wasi_options(&self.wasi).map_err(Failure::Host)?.threads || wasm_threads;
+        if threads {
+            config.wasm_threads(true).shared_memory(true);
+        }
+        let engine = Engine::new(&config).map_err(Failure::Host)?;
         let module = Module::from_file(&engine, self.module())
             .with_context(|| format!("cannot load module `{}`", self.module()))
             .map_err(Failure::Host)?;
         let ctx = self.build_ctx().map_err(Failure::Host)?;
 
-        let mut linker: Linker<WasiState> = Linker::new(&engine);
-        add_to_linker_sync(&mut linker, |state| state).map_err(Failure::Host)?;
-        let mut store = Store::new(&engine, WasiState::new(ctx));
+        let mut linker: Linker<Host> = Linker::new(&engine);
+        add_to_linker_sync(&mut linker, |host| &mut host.wasi).map_err(Failure::Host)?;
+        add_thread_spawn_to_linker(&mut linker, |host| host.threads.as_ref()).map_err(Failure::Host)?;
+        let mut store = Store::new(&engine, Host { wasi: WasiState::new(ctx), threads: None });
+        if threads {
+            define_shared_memory(&mut linker, &mut store, &module, |host| &mut host.wasi).map_err(Failure::Host)?;
+        } else if module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared())) {
+            return Err(Failure::Host(anyhow!("module imports a shared memory (a wasi-threads program): run it with -S threads")));
+        }
+        let linker = Arc::new(linker);
+        if threads {
+            store.data_mut().threads = Some(Arc::new(WasiThreads::new(module.clone(), Arc::clone(&linker))));
+        }
         let instance = linker
             .instantiate(&mut store, &module)
             .map_err(|e| classify(e, "cannot instantiate module"))?;
@@ -142,7 +169,7 @@ impl RunCommand {
 
     /// Calls an export by name, converting trailing arguments to its parameter types and
     /// printing its results one per line, as `wasmtime run --invoke` does.
-    fn invoke(&self, store: &mut Store<WasiState>, instance: &Instance, name: &str) -> Result<wasmtime::Result<()>, Failure> {
+    fn invoke(&self, store: &mut Store<Host>, instance: &Instance, name: &str) -> Result<wasmtime::Result<()>, Failure> {
         if let Some(init) = instance.get_func(&mut *store, "_initialize")
             && let Err(err) = init.call(&mut *store, &[], &mut [])
         {
@@ -202,6 +229,13 @@ impl<'a> DirSpec<'a> {
         }
         Ok(DirSpec { host, guest, read_only })
     }
+}
+
+/// Store data: the WASI state, and the program's threads when wasi-threads is on.
+#[derive(Clone)]
+struct Host {
+    wasi: WasiState,
+    threads: Option<Arc<WasiThreads<Host>>>,
 }
 
 enum Failure {

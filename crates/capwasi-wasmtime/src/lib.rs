@@ -33,12 +33,15 @@ use capwasi::{GuestMemory, I32Exit, Termination, WasiCtx};
 use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
 
+pub mod threads;
+
 /// What the WASI imports of one store need: the context and the guest's memory handle.
 ///
 /// The memory export is looked up once, on the first WASI call, and kept here: a lookup by
 /// name costs about ten times the rest of a host call. One store should hold one instance
 /// that imports WASI (as wasi-threads does, one store per thread); an embedder with several
 /// sets the memory explicitly with [`WasiState::set_memory`].
+#[derive(Clone)]
 pub struct WasiState {
     ctx: Arc<WasiCtx>,
     memory: Option<GuestMemoryHandle>,
