@@ -1,5 +1,6 @@
 //! `capwasi`: run WASI Preview 1 programs from the command line.
 
+mod compile;
 mod options;
 mod run;
 
@@ -18,11 +19,14 @@ struct Cli {
 enum Command {
     /// Run a WebAssembly module (.wasm or .wat) that imports WASI.
     Run(run::RunCommand),
+    /// Compile a module ahead of time into a .cwasm for `run --allow-precompiled`.
+    Compile(compile::CompileCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(run) => run.execute(),
+        Command::Compile(compile) => compile.execute(),
     }
 }

@@ -1,6 +1,74 @@
-//! `-W` (WebAssembly features) and `-S` (WASI options), spelled as `wasmtime run` spells them.
+//! Options shared by `run` and `compile`, spelled as `wasmtime` spells them: `-W` (WebAssembly
+//! features), `-C` (codegen: the compilation cache), and `-S` (WASI options).
 
-use wasmtime::{bail, Config, Result};
+use clap::Args;
+use std::path::PathBuf;
+use wasmtime::{bail, Cache, CacheConfig, Config, Engine, Result};
+
+/// How to build the engine.
+#[derive(Args, Debug, Default)]
+pub struct EngineArgs {
+    /// Switch WebAssembly features: NAME[=y|n],... (e.g. `-W threads=y,shared-memory=y`).
+    #[arg(short = 'W', value_name = "NAME[=y|n],...")]
+    wasm: Vec<String>,
+
+    /// Codegen options: `cache=y|n` (compilation cache, on by default), `cache-dir=PATH`.
+    #[arg(short = 'C', value_name = "NAME[=VALUE],...")]
+    codegen: Vec<String>,
+
+    /// Turn the compilation cache off (same as `-C cache=n`).
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl EngineArgs {
+    /// The engine, with threads and shared memory forced on when `threads` (wasi-threads) is
+    /// set. Returns whether `-W` asked for threads too.
+    pub fn engine(&self, threads: bool) -> Result<(Engine, bool)> {
+        let mut config = Config::new();
+        let wasm_threads = apply_wasm_features(&mut config, &self.wasm)?;
+        if threads || wasm_threads {
+            config.wasm_threads(true).shared_memory(true);
+        }
+        let (cache, cache_dir) = self.cache_settings()?;
+        if cache {
+            let dir = match cache_dir {
+                Some(dir) => dir,
+                None => default_cache_dir()?,
+            };
+            let mut cache_config = CacheConfig::new();
+            cache_config.with_directory(dir);
+            config.cache(Some(Cache::new(cache_config)?));
+        }
+        config.parallel_compilation(true);
+        Ok((Engine::new(&config)?, wasm_threads))
+    }
+
+    fn cache_settings(&self) -> Result<(bool, Option<PathBuf>)> {
+        let mut cache = !self.no_cache;
+        let mut dir = None;
+        for item in self.codegen.iter().flat_map(|list| list.split(',')).filter(|item| !item.is_empty()) {
+            match item.split_once('=').unwrap_or((item, "y")) {
+                ("cache", "y" | "yes" | "true") => cache = !self.no_cache,
+                ("cache", "n" | "no" | "false") => cache = false,
+                ("cache-dir", path) => dir = Some(PathBuf::from(path)),
+                _ => bail!("-C {item}: unknown codegen option (known: cache=y|n, cache-dir=PATH)"),
+            }
+        }
+        Ok((cache, dir))
+    }
+}
+
+/// `$XDG_CACHE_HOME/capwasi`, else `$HOME/.cache/capwasi`.
+fn default_cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("capwasi"));
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => Ok(PathBuf::from(home).join(".cache/capwasi")),
+        None => bail!("no cache directory: set HOME or XDG_CACHE_HOME, pass -C cache-dir=PATH, or -C cache=n"),
+    }
+}
 
 /// Parses `NAME[=y|n],...` lists: a bare NAME means yes.
 fn switches(lists: &[String]) -> Result<Vec<(String, bool)>> {
@@ -44,7 +112,7 @@ pub struct WasiOptions {
 }
 
 /// Applies `-W` switches to `config`; returns whether threads end up enabled.
-pub fn apply_wasm_features(config: &mut Config, lists: &[String]) -> Result<bool> {
+fn apply_wasm_features(config: &mut Config, lists: &[String]) -> Result<bool> {
     let mut threads = false;
     for (name, on) in switches(lists)? {
         let Some((_, set)) = WASM_FEATURES.iter().find(|(known, _)| *known == name) else {

@@ -4,13 +4,13 @@ use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
-use crate::options::{apply_wasm_features, wasi_options};
+use crate::options::{wasi_options, EngineArgs};
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use std::sync::Arc;
 use clap::Args;
 use std::process::ExitCode;
-use wasmtime::{Config, Engine, Func, Instance, Linker, Module, Store, Val, ValType};
+use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Val, ValType};
 
 /// Exit status for a guest that trapped: what a native program that aborts reports
 /// (128 + SIGABRT), as `wasmtime run` does.
@@ -31,9 +31,13 @@ pub struct RunCommand {
     #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
     tcplisten: Vec<String>,
 
-    /// Switch WebAssembly features: NAME[=y|n],... (e.g. `-W threads=y,shared-memory=y`).
-    #[arg(short = 'W', value_name = "NAME[=y|n],...")]
-    wasm: Vec<String>,
+    #[command(flatten)]
+    engine: EngineArgs,
+
+    /// Allow running a module precompiled by `capwasi compile` (a `.cwasm`). Only for files
+    /// you built yourself: precompiled code is trusted as machine code.
+    #[arg(long)]
+    allow_precompiled: bool,
 
     /// WASI options: NAME[=y|n],... (`-S threads` enables wasi-threads and shared memory).
     #[arg(short = 'S', value_name = "NAME[=y|n],...")]
@@ -83,16 +87,10 @@ impl RunCommand {
     }
 
     fn run(&self) -> Result<ExitCode, Failure> {
-        let mut config = Config::new();
-        let wasm_threads = apply_wasm_features(&mut config, &self.wasm).map_err(Failure::Host)?;
-        let threads = wasi_options(&self.wasi).map_err(Failure::Host)?.threads || wasm_threads;
-        if threads {
-            config.wasm_threads(true).shared_memory(true);
-        }
-        let engine = Engine::new(&config).map_err(Failure::Host)?;
-        let module = Module::from_file(&engine, self.module())
-            .with_context(|| format!("cannot load module `{}`", self.module()))
-            .map_err(Failure::Host)?;
+        let wasi_threads = wasi_options(&self.wasi).map_err(Failure::Host)?.threads;
+        let (engine, wasm_threads) = self.engine.engine(wasi_threads).map_err(Failure::Host)?;
+        let threads = wasi_threads || wasm_threads;
+        let module = self.load_module(&engine).map_err(Failure::Host)?;
         let ctx = self.build_ctx().map_err(Failure::Host)?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
@@ -128,6 +126,21 @@ impl RunCommand {
                 None => Err(Failure::Guest(err)),
             },
         }
+    }
+
+    /// Compiles (or fetches from the cache) the module; a precompiled one only when allowed.
+    fn load_module(&self, engine: &Engine) -> Result<Module> {
+        let path = self.module();
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read module `{path}`"))?;
+        if Engine::detect_precompiled(&bytes).is_none() {
+            return Module::new(engine, &bytes).with_context(|| format!("cannot load module `{path}`"));
+        }
+        if !self.allow_precompiled {
+            bail!("`{path}` is a precompiled module; run it with --allow-precompiled if you built it yourself");
+        }
+        // SAFETY: the user vouched for this file with --allow-precompiled; Wasmtime still
+        // checks that it was compiled by this version for this configuration.
+        unsafe { Module::deserialize(engine, &bytes) }.with_context(|| format!("cannot load precompiled module `{path}`"))
     }
 
     fn build_ctx(&self) -> Result<WasiCtx> {
