@@ -85,8 +85,11 @@ fn switches(lists: &[String]) -> Result<Vec<(String, bool)>> {
     Ok(out)
 }
 
+/// A Wasmtime setting that switches one proposal.
+type FeatureSwitch = fn(&mut Config, bool) -> &mut Config;
+
 /// The wasm proposals `-W` can switch, with the Wasmtime setting behind each.
-const WASM_FEATURES: &[(&str, fn(&mut Config, bool) -> &mut Config)] = &[
+const WASM_FEATURES: &[(&str, FeatureSwitch)] = &[
     ("bulk-memory", Config::wasm_bulk_memory),
     ("exceptions", Config::wasm_exceptions),
     ("extended-const", Config::wasm_extended_const),
