@@ -1,6 +1,5 @@
 //! Waiting and scheduling: `poll_oneoff` and `sched_yield`.
 
-use super::clock::clock;
 use super::layout::{read_subscriptions, write_event, RawEvent, RawSubscribed, EVENT_SIZE};
 use super::Snapshot;
 use super::AbiResult;
@@ -30,12 +29,117 @@ pub fn sched_yield(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>) -> AbiResult {
 }
 
 /// A subscription still waiting to become ready.
-enum Waiting<'c> {
-    Clock { userdata: u64, clock: &'c dyn WasiClock, deadline: Duration },
-    Fd { userdata: u64, file: Arc<dyn WasiFile>, interest: Interest },
+enum Waiting {
+    Clock { userdata: u64, clock: Arc<dyn WasiClock>, deadline: Duration },
+    Fd { userdata: u64, kind: u8, file: Arc<dyn WasiFile>, interest: Interest },
 }
 
-/// `poll_oneoff` for either snapshot's subscription layout.
+/// What a [`Poller`] is waiting for when nothing is ready yet.
+pub struct PollWait {
+    /// Objects not ready yet, and what for. Wake when any is ready.
+    pub files: Vec<(Arc<dyn WasiFile>, Interest)>,
+    /// Wake after this long at the latest (the nearest clock deadline); `None`: no clock.
+    pub timeout: Option<Duration>,
+}
+
+/// One `poll_oneoff` call, split so that waiting can happen outside it: the sync path waits
+/// on the context's scheduler, an async engine awaits its own reactor, and neither holds the
+/// guest's memory while it waits.
+///
+/// Built once per call (relative timeouts are fixed to deadlines then), checked until
+/// something is ready, then finished into the guest's event array.
+pub struct Poller {
+    events: u32,
+    nevents: u32,
+    ready: Vec<RawEvent>,
+    waiting: Vec<Waiting>,
+}
+
+impl Poller {
+    /// Decodes and checks the subscriptions and result pointers; `inval` for an empty list,
+    /// unknown tag, clock id or flag bit, `fault` for arrays outside memory.
+    pub fn new(
+        ctx: &WasiCtx,
+        mem: &GuestMemory<'_>,
+        subscriptions: u32,
+        events: u32,
+        nsubscriptions: u32,
+        nevents: u32,
+        snapshot: Snapshot,
+    ) -> Result<Poller> {
+        if nsubscriptions == 0 {
+            return Err(Error::new(Errno::Inval).context("poll_oneoff with no subscriptions"));
+        }
+        let subs = read_subscriptions(mem, subscriptions, nsubscriptions, snapshot)?;
+        mem.check_array(events, nsubscriptions, EVENT_SIZE)?;
+        mem.check(nevents, 4)?;
+        let mut ready = Vec::new();
+        let mut waiting = Vec::with_capacity(subs.len());
+        for sub in &subs {
+            let userdata = sub.userdata;
+            match sub.what {
+                RawSubscribed::Clock { id, timeout, absolute } => match clock_deadline(ctx, id, timeout, absolute) {
+                    Ok((clock, deadline)) => waiting.push(Waiting::Clock { userdata, clock, deadline }),
+                    Err(err) if err.errno() == Errno::Inval => return Err(err),
+                    Err(err) => ready.push(failed(userdata, 0, &err)),
+                },
+                RawSubscribed::FdRead(fd) | RawSubscribed::FdWrite(fd) => {
+                    let (kind, interest) = match sub.what {
+                        RawSubscribed::FdRead(_) => (1, Interest::Read),
+                        _ => (2, Interest::Write),
+                    };
+                    match ctx.table.file(fd).and_then(|f| f.rights.require(Rights::POLL_FD_READWRITE).map(|()| f)) {
+                        Ok(file) => waiting.push(Waiting::Fd { userdata, kind, file: file.file, interest }),
+                        Err(err) => ready.push(failed(userdata, kind, &err)),
+                    }
+                }
+            }
+        }
+        Ok(Poller { events, nevents, ready, waiting })
+    }
+
+    /// Records every subscription that is ready now. `None` when at least one is (the call
+    /// can finish); otherwise what to wait for before checking again.
+    pub fn check(&mut self) -> Option<PollWait> {
+        let mut wait = PollWait { files: Vec::new(), timeout: None };
+        for entry in &self.waiting {
+            match entry {
+                Waiting::Clock { userdata, clock, deadline } => {
+                    let now = clock.now().unwrap_or_default();
+                    if now >= *deadline {
+                        self.ready.push(RawEvent { userdata: *userdata, error: Errno::Success, kind: 0, nbytes: 0, hangup: false });
+                    } else {
+                        let left = *deadline - now;
+                        wait.timeout = Some(wait.timeout.map_or(left, |t| t.min(left)));
+                    }
+                }
+                Waiting::Fd { userdata, kind, file, interest } => match file.readiness(*interest) {
+                    Ok(r) if r.ready || r.hangup => self.ready.push(RawEvent {
+                        userdata: *userdata,
+                        error: Errno::Success,
+                        kind: *kind,
+                        nbytes: r.nbytes,
+                        hangup: r.hangup,
+                    }),
+                    Ok(_) => wait.files.push((Arc::clone(file), *interest)),
+                    Err(err) => self.ready.push(failed(*userdata, *kind, &err)),
+                },
+            }
+        }
+        if self.ready.is_empty() { Some(wait) } else { None }
+    }
+
+    /// Writes the ready events and their count.
+    pub fn finish(self, mem: &mut GuestMemory<'_>) -> AbiResult {
+        for (i, event) in self.ready.iter().enumerate() {
+            write_event(mem, self.events + i as u32 * EVENT_SIZE, event)?;
+        }
+        mem.write(self.nevents, self.ready.len() as u32)?;
+        Ok(())
+    }
+}
+
+/// `poll_oneoff` for either snapshot's subscription layout, waiting on the context's scheduler.
 pub(crate) fn poll(
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -45,100 +149,37 @@ pub(crate) fn poll(
     nevents: u32,
     snapshot: Snapshot,
 ) -> AbiResult {
-    if nsubscriptions == 0 {
-        return Err(Error::new(Errno::Inval).context("poll_oneoff with no subscriptions").into());
-    }
-    let subs = read_subscriptions(mem, subscriptions, nsubscriptions, snapshot)?;
-    mem.check_array(events, nsubscriptions, EVENT_SIZE)?;
-    mem.check(nevents, 4)?;
-
-    let mut ready = Vec::new();
-    let mut waiting = Vec::with_capacity(subs.len());
-    for sub in &subs {
-        let userdata = sub.userdata;
-        match sub.what {
-            RawSubscribed::Clock { id, timeout, absolute } => {
-                match clock_deadline(ctx, id, timeout, absolute) {
-                    Ok((clock, deadline)) => waiting.push(Waiting::Clock { userdata, clock, deadline }),
-                    Err(err) if err.errno() == Errno::Inval => return Err(err.into()),
-                    Err(err) => ready.push(failed(userdata, 0, &err)),
-                }
-            }
-            RawSubscribed::FdRead(fd) | RawSubscribed::FdWrite(fd) => {
-                let (kind, interest) = match sub.what {
-                    RawSubscribed::FdRead(_) => (1, Interest::Read),
-                    _ => (2, Interest::Write),
-                };
-                match ctx.table.file(fd).and_then(|f| f.rights.require(Rights::POLL_FD_READWRITE).map(|()| f)) {
-                    Ok(file) => waiting.push(Waiting::Fd { userdata, file: file.file, interest }),
-                    Err(err) => ready.push(failed(userdata, kind, &err)),
-                }
-            }
-        }
-    }
-
-    loop {
-        let mut next_deadline: Option<Duration> = None;
+    let mut poller = Poller::new(ctx, mem, subscriptions, events, nsubscriptions, nevents, snapshot)?;
+    while let Some(wait) = poller.check() {
         #[cfg(unix)]
-        let mut host_waits = smallvec::SmallVec::<[crate::sched::HostWait<'_>; 8]>::new();
-        for entry in &waiting {
-            match entry {
-                Waiting::Clock { userdata, clock, deadline } => {
-                    let now = clock.now().unwrap_or_default();
-                    if now >= *deadline {
-                        ready.push(RawEvent { userdata: *userdata, error: Errno::Success, kind: 0, nbytes: 0, hangup: false });
-                    } else {
-                        let left = *deadline - now;
-                        next_deadline = Some(next_deadline.map_or(left, |d| d.min(left)));
-                    }
-                }
-                Waiting::Fd { userdata, file, interest } => {
-                    let kind = if *interest == Interest::Read { 1 } else { 2 };
-                    match file.readiness(*interest) {
-                        Ok(r) if r.ready || r.hangup => ready.push(RawEvent {
-                            userdata: *userdata,
-                            error: Errno::Success,
-                            kind,
-                            nbytes: r.nbytes,
-                            hangup: r.hangup,
-                        }),
-                        Ok(_) => {
-                            #[cfg(unix)]
-                            if let Some(fd) = file.host_fd() {
-                                host_waits.push(crate::sched::HostWait { fd, interest: *interest });
-                            }
-                        }
-                        Err(err) => ready.push(failed(*userdata, kind, &err)),
-                    }
-                }
-            }
+        {
+            let host: smallvec::SmallVec<[crate::sched::HostWait<'_>; 8]> = wait
+                .files
+                .iter()
+                .filter_map(|(file, interest)| file.host_fd().map(|fd| crate::sched::HostWait { fd, interest: *interest }))
+                .collect();
+            ctx.sched().wait(&host, wait.timeout)?;
         }
-        if !ready.is_empty() {
-            break;
-        }
-        #[cfg(unix)]
-        ctx.sched().wait(&host_waits, next_deadline)?;
         #[cfg(not(unix))]
-        ctx.sched().wait(next_deadline)?;
+        ctx.sched().wait(wait.timeout)?;
     }
-
-    for (i, event) in ready.iter().enumerate() {
-        write_event(mem, events + i as u32 * EVENT_SIZE, event)?;
-    }
-    mem.write(nevents, ready.len() as u32)?;
-    Ok(())
+    poller.finish(mem)
 }
 
 /// The clock a subscription names and its deadline on that clock.
 ///
 /// `inval` (an unknown id) fails the whole call; `notsup` (a CPU-time clock: it does not
 /// advance while the guest sleeps, so a wait on it could never end) fails only the event.
-fn clock_deadline(ctx: &WasiCtx, id: u32, timeout: u64, absolute: bool) -> Result<(&dyn WasiClock, Duration)> {
+fn clock_deadline(ctx: &WasiCtx, id: u32, timeout: u64, absolute: bool) -> Result<(Arc<dyn WasiClock>, Duration)> {
     let clock_id = ClockId::from_raw(id).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown clock id {id}")))?;
-    if matches!(clock_id, ClockId::ProcessCputime | ClockId::ThreadCputime) {
-        return Err(Error::new(Errno::Notsup).context("waiting on a CPU-time clock"));
-    }
-    let clock = clock(ctx, id)?;
+    let clocks = ctx.clocks();
+    let clock = match clock_id {
+        ClockId::Realtime => Arc::clone(&clocks.realtime),
+        ClockId::Monotonic => Arc::clone(&clocks.monotonic),
+        ClockId::ProcessCputime | ClockId::ThreadCputime => {
+            return Err(Error::new(Errno::Notsup).context("waiting on a CPU-time clock"));
+        }
+    };
     let timeout = Duration::from_nanos(timeout);
     if absolute {
         return Ok((clock, timeout));
