@@ -1,0 +1,138 @@
+//! The `fs_*` scenarios under capwasi and under the reference host, wasmtime-wasi 48's
+//! preview1 implementation: where the spec leaves a choice, capwasi answers as wasmtime-wasi
+//! does, or the difference is listed in [`DIFFER`] with its reason. Every scenario is in
+//! exactly one of the two lists, so a new scenario has to be classified.
+
+use crate::fs_util::{all_scenarios, contents};
+use std::collections::BTreeSet;
+
+/// Same exit status, same stdout, same files left in the sandbox (names, kinds, bytes).
+const AGREE: &[&str] = &[
+    "sandbox/lstat_trailing_slash",
+    "position/independent",
+    "position/pread_pwrite",
+    "position/append",
+    "position/pwrite_append",
+    "meta/explicit_times",
+    "meta/now_times",
+    "meta/set_size",
+    "readdir/small_buffer",
+    "readdir/subdir_and_libc",
+    "renumber/onto_open",
+    "renumber/two_preopens",
+    "renumber/bad",
+    "open/creat",
+    "open/trunc",
+    "open/directories",
+    "open/symlinks",
+    "links/readlink_sizes",
+    "links/dangling",
+    "links/loops",
+    "links/renames",
+    "links/trailing_slashes",
+    "links/rmdir_trailing_slash",
+    "links/removals",
+    "links/hard_links",
+    "abi/path_open invalid UTF-8",
+    "abi/path_open with a NUL byte",
+];
+
+const ESCAPE: &str = "leaving the preopen is notcapable (76), the errno WASI reserves for reaching beyond a \
+                      capability; wasmtime-wasi answers perm (63)";
+const ABSOLUTE_TARGETS: &str = "path_symlink stores absolute targets (following them is notcapable); \
+                                wasmtime-wasi refuses to create them (perm), and then cannot stat or readlink them";
+const NO_RIGHTS: &str = "wasmtime-wasi p1 does not keep rights: fdstat shows every right, fd_fdstat_set_rights is \
+                         notsup, and calls are not checked against rights (only against the open mode, badf)";
+const TRAPS: &str = "wasmtime-wasi traps on unknown flag bits and out-of-range enum values; capwasi returns \
+                     inval as the ABI says";
+const TO_MUST_BE_OPEN: &str = "wasmtime-wasi requires fd_renumber's target to be open (badf otherwise); capwasi \
+                               follows dup2, so stdout can be parked on a free number and moved back";
+const HOST_BUG: &str = "capwasi host bug (see the #[ignore]d test of the same scenario)";
+
+/// Scenarios whose outcome differs, and why.
+const DIFFER: &[(&str, &str)] = &[
+    ("sandbox/dotdot", ESCAPE),
+    ("sandbox/absolute", ESCAPE),
+    ("sandbox/symlink_up", ESCAPE),
+    ("sandbox/chains", ESCAPE),
+    ("sandbox/dotdot_symlinked_dir", ESCAPE),
+    ("sandbox/trailing_slash", ESCAPE),
+    ("sandbox/two_preopens", ESCAPE),
+    ("sandbox/symlink_root", ABSOLUTE_TARGETS),
+    ("sandbox/symlink_absolute", ABSOLUTE_TARGETS),
+    ("rights/initial", NO_RIGHTS),
+    ("rights/intersection", NO_RIGHTS),
+    ("rights/set_rights", NO_RIGHTS),
+    ("rights/missing", NO_RIGHTS),
+    ("position/iovecs", "wasmtime-wasi writes only the first non-empty ciovec and fills only the first iovec; \
+                         capwasi drains and fills them all"),
+    ("position/set_flags", TRAPS),
+    ("position/sync_flags", "wasmtime-wasi refuses dsync/sync at open (notsup) and says inval when asked later; \
+                             capwasi honours them at open and says notsup when asked to change them later"),
+    ("position/seeking", TRAPS),
+    ("position/advise", TRAPS),
+    ("position/allocate", "wasmtime-wasi answers notsup to every fd_allocate; capwasi allocates (posix_fallocate)"),
+    ("position/allocate_zero", "a zero length is inval (posix_fallocate); wasmtime-wasi answers notsup to every fd_allocate"),
+    ("position/sync", "fd_sync on a directory is fsync (0) in capwasi, badf (8) in wasmtime-wasi"),
+    ("meta/stats", "capwasi reports the host's dev and inode numbers; wasmtime-wasi reports dev 1 and a hash"),
+    ("meta/invalid_times", TRAPS),
+    ("meta/preopen_times", "the output holds the current time; both hosts answer badf (capwasi host bug)"),
+    ("readdir/types", "capwasi reports the host's inode numbers, `..` included; wasmtime-wasi reports hashes and \
+                       gives `..` the inode of `.`"),
+    ("readdir/types_preopen", HOST_BUG),
+    ("readdir/small_buffer_preopen", HOST_BUG),
+    ("readdir/not_dirs", "fd_readdir on a file is notdir (54) in capwasi, badf (8) in wasmtime-wasi; wasmtime-wasi \
+                          does not check fd_readdir's right"),
+    ("renumber/park_stdout", TO_MUST_BE_OPEN),
+    ("renumber/preopens", TO_MUST_BE_OPEN),
+    ("open/creat_read_only_rights", HOST_BUG),
+    ("open/append_read_only_rights", HOST_BUG),
+    ("open/many", "capwasi hands out the lowest free number (POSIX); wasmtime-wasi the most recently freed one"),
+    ("links/trailing_slash_destination", HOST_BUG),
+    ("abi/path_open oflags bit 4", TRAPS),
+    ("abi/path_open lookupflags bit 1", TRAPS),
+    ("abi/path_open creat result outside", "capwasi checks the result pointer before opening (fault, nothing \
+                                            created); wasmtime-wasi creates the file, then traps"),
+    ("abi/path_open under stdout", "path_open under a file descriptor is notdir (54) in capwasi, badf (8) in \
+                                    wasmtime-wasi"),
+];
+
+#[test]
+fn fs_differential_every_scenario_is_classified_once() {
+    let agree: BTreeSet<&str> = AGREE.iter().copied().collect();
+    let differ: BTreeSet<&str> = DIFFER.iter().map(|(name, _)| *name).collect();
+    assert_eq!(agree.len(), AGREE.len(), "AGREE lists a scenario twice");
+    assert_eq!(differ.len(), DIFFER.len(), "DIFFER lists a scenario twice");
+    assert!(agree.is_disjoint(&differ), "both lists: {:?}", agree.intersection(&differ).collect::<Vec<_>>());
+    let all: BTreeSet<&str> = all_scenarios().iter().map(|(name, _)| *name).collect();
+    let listed: BTreeSet<&str> = agree.union(&differ).copied().collect();
+    assert_eq!(all, listed, "scenarios and lists disagree");
+}
+
+#[test]
+fn fs_differential_agrees_with_wasmtime_wasi_p1() {
+    let mut failures = Vec::new();
+    for (name, scenario) in all_scenarios().into_iter().filter(|(name, _)| AGREE.contains(name)) {
+        let (mine_sb, guest) = scenario();
+        let mine = guest.run();
+        let (theirs_sb, guest) = scenario();
+        let theirs = guest.run_reference();
+        if (mine.exit, &mine.stdout) != (theirs.exit, &theirs.stdout) {
+            failures.push(format!(
+                "{name}:\n--- capwasi exit {:?}\n{}--- wasmtime-wasi exit {:?} trap {:?}\n{}",
+                mine.exit,
+                mine.stdout_text(),
+                theirs.exit,
+                theirs.trap,
+                theirs.stdout_text()
+            ));
+        } else if contents(mine_sb.path()) != contents(theirs_sb.path()) {
+            failures.push(format!(
+                "{name}: the sandboxes differ:\n{:#?}\n{:#?}",
+                contents(mine_sb.path()),
+                contents(theirs_sb.path())
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

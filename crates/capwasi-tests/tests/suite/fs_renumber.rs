@@ -1,0 +1,116 @@
+//! fd_renumber: onto an open descriptor (closing it), onto a free number and back, onto
+//! and from preopens, and with bad descriptors.
+
+use crate::fs_util::{Sandbox, Scenario};
+use capwasi_tests::Guest;
+
+pub(crate) fn scenarios() -> Vec<(&'static str, Scenario)> {
+    vec![
+        ("renumber/onto_open", || layout("onto_open")),
+        ("renumber/park_stdout", || layout("park_stdout")),
+        ("renumber/preopens", || layout("preopens")),
+        ("renumber/two_preopens", two_preopens_layout),
+        ("renumber/bad", || layout("bad")),
+    ]
+}
+
+fn layout(mode: &str) -> (Sandbox, Guest) {
+    let sb = Sandbox::new();
+    sb.file("a.txt", "A").file("b.txt", "B");
+    let guest = Guest::c("fs_renumber").args([mode]).dir(sb.path(), "/sandbox");
+    (sb, guest)
+}
+
+fn two_preopens_layout() -> (Sandbox, Guest) {
+    let sb = Sandbox::with_dirs(&["one", "two"]);
+    std::fs::write(sb.dir(0).join("a.txt"), "A in one").unwrap();
+    std::fs::write(sb.dir(1).join("a.txt"), "A in two").unwrap();
+    let guest = Guest::c("fs_renumber").args(["two_preopens"]).dir(sb.dir(0), "/one").dir(sb.dir(1), "/two");
+    (sb, guest)
+}
+
+#[track_caller]
+fn run_expect(mode: &str, expected: &str) -> Sandbox {
+    let (sb, guest) = layout(mode);
+    let outcome = guest.run();
+    outcome.assert_exit(0);
+    assert_eq!(outcome.stdout_text(), expected);
+    sb.assert_outside_untouched();
+    sb
+}
+
+#[test]
+fn fs_renumber_onto_an_open_fd_closes_it_and_frees_the_source() {
+    let sb = run_expect(
+        "onto_open",
+        "a=4 b=5\n\
+         renumber a -> b=0\n\
+         fdstat a=8\n\
+         b reads A\n\
+         next open gets 4 and reads B\n\
+         renumber b -> b=0\n\
+         b still reads A\n",
+    );
+    assert_eq!(std::fs::read_to_string(sb.path().join("b.txt")).unwrap(), "B");
+}
+
+/// wasmtime-wasi requires `to` to be open and answers `badf` here; capwasi follows POSIX
+/// `dup2` (see `capwasi::abi::fd::fd_renumber`).
+#[test]
+fn fs_renumber_stdout_onto_a_free_number_and_back_keeps_output_flowing() {
+    run_expect(
+        "park_stdout",
+        "written to fd 40\n\
+         renumber 1 -> 40=0\n\
+         fd_write(1) while parked=8\n\
+         open while parked got 1\n\
+         renumber 40 -> 1=0\n\
+         fdstat 40 after=8\n\
+         stdout works again\n",
+    );
+}
+
+#[test]
+fn fs_renumber_a_preopen_moves_its_prestat_and_a_file_may_replace_it() {
+    run_expect(
+        "preopens",
+        "renumber 3 -> 7=0\n\
+         prestat 3=8\n\
+         prestat 7=0\n\
+         7 is /sandbox\n\
+         open under 7 got 3 reads A\n\
+         renumber file -> 7=0\n\
+         prestat 7 now=8\n\
+         7 reads A\n\
+         fdstat 3=8\n",
+    );
+}
+
+#[test]
+fn fs_renumber_a_preopen_onto_another_preopen_replaces_it() {
+    let (sb, guest) = two_preopens_layout();
+    let outcome = guest.run();
+    outcome.assert_exit(0);
+    assert_eq!(
+        outcome.stdout_text(),
+        "renumber 3 -> 4=0\n\
+         prestat 4=0\n\
+         4 is /one\n\
+         prestat 3=8\n\
+         open under 4 got 3 reads A in one\n"
+    );
+    sb.assert_outside_untouched();
+}
+
+#[test]
+fn fs_renumber_bad_fds_are_badf_and_leave_stdout_alone() {
+    run_expect(
+        "bad",
+        "renumber 99 -> 1=8\n\
+         renumber closed -> 1=8\n\
+         renumber 1 -> 0xffffffff=8\n\
+         renumber 0xffffffff -> 1=8\n\
+         renumber 1 -> 1=0\n\
+         stdout still at 1\n",
+    );
+}
