@@ -336,3 +336,284 @@ fn invoke_with_wrong_arity_or_unknown_export_is_a_one_line_error() {
     }
 }
 
+
+/// A running `capwasi run` whose stdin the test writes and whose stdout it reads line by
+/// line. Every wait has a deadline; the child is killed if the test fails or gives up.
+struct Interactive {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    stdout: Vec<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Interactive {
+    fn spawn(args: &[&str]) -> Interactive {
+        use std::io::{BufRead, Read};
+        let mut child = capwasi()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning capwasi");
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text);
+            text
+        });
+        Interactive { child, stdin, lines, stdout: Vec::new(), stderr }
+    }
+
+    /// The next stdout line, waiting at most 20 s (module compilation included).
+    #[track_caller]
+    fn next_line(&mut self) -> String {
+        match self.lines.recv_timeout(std::time::Duration::from_secs(20)) {
+            Ok(line) => {
+                self.stdout.push(line.clone());
+                line
+            }
+            Err(err) => panic!("no stdout line ({err}); so far: {:?}", self.stdout),
+        }
+    }
+
+    #[track_caller]
+    fn expect_line(&mut self, expected: &str) {
+        let line = self.next_line();
+        assert_eq!(line, expected, "stdout so far: {:?}", self.stdout);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits (at most 20 s) for the child to exit; returns its status code, the rest of
+    /// stdout and stderr. stdin stays open until then unless closed before.
+    #[track_caller]
+    fn finish(mut self) -> (Option<i32>, Vec<String>, String) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("capwasi did not exit within 20 s; stdout so far: {:?}", self.stdout);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let mut rest = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(std::time::Duration::from_secs(5)) {
+            rest.push(line);
+        }
+        let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
+        (status.code(), rest, stderr.join().unwrap())
+    }
+}
+
+impl Drop for Interactive {
+    fn drop(&mut self) {
+        // Ends the child if the test failed before `finish` (finish leaves an exited child).
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn poll_on_real_stdin_wakes_when_the_host_writes_after_a_delay() {
+    let mut guest = Interactive::spawn(&[&guest("poll_stdin"), "wait"]);
+    guest.expect_line("polling");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    guest.write(b"ping\n");
+    let (code, rest, stderr) = guest.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        rest,
+        ["nevents 1", "event 1 error 0 type 1 nbytes 5 flags 0", "waited in [250, 2000) ms", "read 5: ping\\n"],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn poll_on_real_stdin_times_out_when_the_host_never_writes() {
+    let mut guest = Interactive::spawn(&[&guest("poll_stdin"), "timeout"]);
+    guest.expect_line("polling");
+    // The pipe stays open (nothing written) until the guest has exited.
+    let (code, rest, stderr) = guest.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(rest, ["nevents 1", "event 2 error 0 type 0 nbytes 0 flags 0", "waited in [300, 1300) ms"], "{stderr}");
+}
+
+#[test]
+fn poll_on_real_stdin_reports_hangup_when_the_host_closes_the_pipe() {
+    let mut guest = Interactive::spawn(&[&guest("poll_stdin"), "hangup"]);
+    guest.expect_line("polling");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    guest.close_stdin();
+    let (code, rest, stderr) = guest.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        rest,
+        ["nevents 1", "event 1 error 0 type 1 nbytes 0 flags 1", "waited in [0, 5000) ms", "read 0: "],
+        "{stderr}"
+    );
+}
+
+#[test]
+fn nonblocking_read_of_real_stdin_gets_again_until_the_host_writes() {
+    let mut guest = Interactive::spawn(&[&guest("poll_stdin"), "nonblock"]);
+    guest.expect_line("nonblock before: no");
+    guest.expect_line("nonblock after: yes");
+    guest.expect_line("read: errno 6");
+    guest.expect_line("waiting for data");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    guest.write(b"ping\n");
+    guest.expect_line("nevents 1");
+    guest.expect_line("event 1 error 0 type 1 nbytes 5 flags 0");
+    guest.expect_line("read 5: ping\\n");
+    guest.expect_line("read: errno 6");
+    guest.expect_line("waiting for close");
+    guest.close_stdin();
+    let (code, rest, stderr) = guest.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        rest,
+        ["nevents 1", "event 1 error 0 type 1 nbytes 0 flags 1", "read 0: ", "nonblock cleared: yes"],
+        "{stderr}"
+    );
+}
+
+/// capwasi emulates `nonblock` on host stdio rather than setting `O_NONBLOCK` on the host
+/// descriptor, which the guest shares with its parent (a shell's terminal, here the test's
+/// pipe). While the guest has `nonblock` set, the capwasi process's fd 0 has no `O_NONBLOCK`.
+#[cfg(target_os = "linux")]
+#[test]
+fn nonblock_on_guest_stdin_does_not_leak_to_the_host_descriptor() {
+    let mut guest = Interactive::spawn(&[&guest("poll_stdin"), "nonblock"]);
+    guest.expect_line("nonblock before: no");
+    guest.expect_line("nonblock after: yes");
+    guest.expect_line("read: errno 6");
+    guest.expect_line("waiting for data");
+    let fdinfo = std::fs::read_to_string(format!("/proc/{}/fdinfo/0", guest.child.id())).unwrap();
+    let flags = fdinfo.lines().find_map(|l| l.strip_prefix("flags:")).expect("flags line").trim();
+    let flags = u32::from_str_radix(flags, 8).unwrap();
+    assert_eq!(flags & 0o4000, 0, "O_NONBLOCK is set on the host's stdin (flags {flags:o})");
+    guest.write(b"ping\n");
+    guest.close_stdin();
+    let (code, _, stderr) = guest.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// Nonblocking writes to a real pipe: with `nonblock` set on stdout and nobody reading, the
+/// guest's writes fill the pipe and then get `again` (6) instead of blocking; a poll for
+/// writing then times out (only the 200 ms clock fires), and once the test drains the pipe
+/// the poll reports fd 1 writable. Everything the guest counted as written arrives.
+///
+/// The guest writes 256 KiB at a time, more than a Linux pipe holds (64 KiB): a nonblocking
+/// write must then write what fits and return the count. capwasi's emulated nonblock only
+/// checks that the pipe is writable at all and then makes a blocking write of the whole
+/// buffer, which waits for a reader (the test kills the guest after 10 s). With 4 KiB
+/// writes the same test passes.
+#[test]
+#[ignore = "host bug: HostStdio::write_vectored (crates/capwasi-os/src/stdio.rs) with emulated nonblock does a blocking writev after a POLLOUT check, so a write larger than the pipe's free space blocks instead of writing part and returning"]
+fn nonblocking_write_to_a_full_stdout_pipe_gets_again_instead_of_blocking() {
+    use std::io::{BufRead, Read};
+    let mut child = capwasi()
+        .args([&guest("poll_stdin"), "stdout_nonblock"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning capwasi");
+    let mut stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let next = |seen: &mut Vec<String>, child: &mut std::process::Child| -> String {
+        match lines.recv_timeout(std::time::Duration::from_secs(10)) {
+            Ok(line) => {
+                seen.push(line.clone());
+                line
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("guest stuck (a nonblocking write blocked?); stderr so far: {seen:?}");
+            }
+        }
+    };
+    assert_eq!(next(&mut seen, &mut child), "nonblock set");
+    let wrote = next(&mut seen, &mut child);
+    let total: u64 = wrote
+        .strip_prefix("wrote ")
+        .and_then(|rest| rest.strip_suffix(" bytes then errno 6"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("{wrote:?}")
+        });
+    assert!(total > 0 && total < 64 * 1024 * 1024, "{wrote}");
+    assert_eq!(next(&mut seen, &mut child), "full pipe: nevents 1, first userdata 2");
+    assert_eq!(next(&mut seen, &mut child), "drain me");
+    let mut received = Vec::new();
+    stdout.read_to_end(&mut received).unwrap();
+    assert_eq!(next(&mut seen, &mut child), "drained: nevents 1, event 1 error 0 type 2 flags 0");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{seen:?}");
+    assert_eq!(received.len() as u64, total);
+}
+
+#[test]
+fn poll_for_writing_on_stdout_with_no_reader_reports_hangup() {
+    let mut child = capwasi()
+        .args([&guest("poll_stdin"), "stdout_hangup"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning capwasi");
+    // Close the reading end before the guest polls (it is still compiling).
+    drop(child.stdout.take());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("capwasi did not exit within 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert_status(&output, 0);
+    assert_eq!(
+        text(&output.stderr),
+        "nevents 1\nevent 1 error 0 type 2 nbytes 0 flags 1\nwrite: errno 64\n"
+    );
+}

@@ -21,3 +21,6 @@ mod fs_links;
 mod fs_readonly;
 mod fs_abi;
 mod fs_differential;
+mod poll_guest;
+mod poll_wat;
+mod poll_differential;
