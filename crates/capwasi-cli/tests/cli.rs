@@ -536,7 +536,6 @@ fn nonblock_on_guest_stdin_does_not_leak_to_the_host_descriptor() {
 /// buffer, which waits for a reader (the test kills the guest after 10 s). With 4 KiB
 /// writes the same test passes.
 #[test]
-#[ignore = "host bug: HostStdio::write_vectored (crates/capwasi-os/src/stdio.rs) with emulated nonblock does a blocking writev after a POLLOUT check, so a write larger than the pipe's free space blocks instead of writing part and returning"]
 fn nonblocking_write_to_a_full_stdout_pipe_gets_again_instead_of_blocking() {
     use std::io::{BufRead, Read};
     let mut child = capwasi()

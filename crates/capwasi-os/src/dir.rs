@@ -48,9 +48,45 @@ impl OsDir {
 
     /// Opens the host directory at `path` with the process's ambient authority: this is
     /// the point where the embedder decides what to grant.
+    ///
+    /// The directory is opened for reading, not as an `O_PATH` handle (cap-std's
+    /// `open_ambient_dir` on Linux), so the guest can list it, sync it and set its times.
     pub fn open_ambient(path: impl AsRef<Path>) -> std::io::Result<OsDir> {
-        let dir = cap_std::fs::Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
-        Ok(OsDir::new(dir))
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::DIRECTORY.bits() as i32)
+            .open(path)?;
+        Ok(OsDir::new(cap_std::fs::Dir::from_std_file(file)))
+    }
+
+    /// Creates (`exclusive`: must not exist) or truncates `path` for an open that does not
+    /// write, leaving the open itself to the caller.
+    fn create_or_truncate(&self, path: &str, options: &OpenOptions, exclusive: bool, truncate: bool) -> Result<()> {
+        let follow = if options.follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
+        let mut writer = cap_std::fs::OpenOptions::new();
+        writer.write(true).follow(follow);
+        if exclusive {
+            writer.create_new(true);
+        } else if options.oflags.contains(OFlags::CREAT) {
+            // Only create what is missing: an existing file the guest may read but not
+            // write (mode 0444) must still open.
+            let existing = if options.follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
+            match existing {
+                Ok(meta) if meta.is_dir() => {
+                    return Err(Error::new(Errno::Isdir).context(format_args!("{path:?} is a directory")));
+                }
+                Ok(_) if !truncate => return Ok(()),
+                Ok(_) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    writer.create(true);
+                }
+                Err(err) => return Err(os_err(err)),
+            }
+        }
+        writer.truncate(truncate);
+        drop(self.dir.open_with(path, &writer).map_err(os_err)?);
+        Ok(())
     }
 
     /// The underlying cap-std directory.
@@ -124,34 +160,50 @@ impl WasiDir for OsDir {
     }
 
     fn open_at(&self, path: &str, options: &OpenOptions) -> Result<Opened> {
-        let mut open = cap_std::fs::OpenOptions::new();
         let create = options.oflags.contains(OFlags::CREAT);
+        let exclusive = create && options.oflags.contains(OFlags::EXCL);
+        let truncate = options.oflags.contains(OFlags::TRUNC);
+        let mut open = cap_std::fs::OpenOptions::new();
         open.read(options.read || !options.write)
             .write(options.write)
-            .append(options.fdflags.contains(FdFlags::APPEND))
-            .create(create && !options.oflags.contains(OFlags::EXCL))
-            .create_new(create && options.oflags.contains(OFlags::EXCL))
-            .truncate(options.oflags.contains(OFlags::TRUNC))
+            // Append only means something for writing; on a read-only open it would make
+            // cap-std ask the host for write access the guest never requested.
+            .append(options.write && options.fdflags.contains(FdFlags::APPEND))
             .follow(if options.follow { FollowSymlinks::Yes } else { FollowSymlinks::No })
             .maybe_dir(!create && !options.write)
             .dsync(options.fdflags.contains(FdFlags::DSYNC))
             .sync(options.fdflags.contains(FdFlags::SYNC))
             .rsync(options.fdflags.contains(FdFlags::RSYNC))
             .nonblock(options.fdflags.contains(FdFlags::NONBLOCK));
+        if options.write {
+            open.create(create && !exclusive).create_new(exclusive).truncate(truncate);
+        } else if create || truncate {
+            // POSIX allows O_CREAT and O_TRUNC on a read-only open (wasi-libc's
+            // `open(p, O_CREAT | O_RDONLY)`); cap-std, like std, refuses them without write
+            // access. Create or truncate through a short-lived handle, then open as asked.
+            self.create_or_truncate(path, options, exclusive, truncate)?;
+        }
         let file = self.dir.open_with(path, &open).map_err(os_err)?;
         let is_dir = rustix::fs::fstat(&file).map_err(io_err)?.st_mode & 0o170000 == 0o040000;
         if is_dir {
             return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
         }
-        if options.oflags.contains(OFlags::DIRECTORY) {
+        if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
         Ok(Opened::File(Arc::new(OsFile::new(file)?)))
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
-        let meta = if follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
-        Ok(stat::filestat_of(&meta.map_err(os_err)?))
+        // A trailing slash makes the last component resolve like a directory, following a
+        // symlink there (POSIX); cap-std's no-follow stat would drop it.
+        let trailing_slash = path.ends_with('/');
+        let meta = if follow || trailing_slash { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
+        let stat = stat::filestat_of(&meta.map_err(os_err)?);
+        if trailing_slash && stat.filetype != FileType::Directory {
+            return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+        }
+        Ok(stat)
     }
 
     fn create_dir_at(&self, path: &str) -> Result<()> {
@@ -159,7 +211,9 @@ impl WasiDir for OsDir {
     }
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
-        self.dir.remove_dir(path).map_err(os_err)
+        // cap-std reads `dir/` as `dir/.`, which rmdir refuses; POSIX removes `dir`.
+        let trimmed = path.trim_end_matches('/');
+        self.dir.remove_dir(if trimmed.is_empty() { path } else { trimmed }).map_err(os_err)
     }
 
     fn unlink_file_at(&self, path: &str) -> Result<()> {
@@ -177,6 +231,14 @@ impl WasiDir for OsDir {
 
     fn rename_at(&self, path: &str, new_dir: &dyn WasiDir, new_path: &str) -> Result<()> {
         let new_dir = self.same_backend(new_dir)?;
+        // A trailing slash on either name says "directory"; cap-std drops it on the
+        // destination, which would let `rename("file", "name/")` succeed.
+        if path.ends_with('/') || new_path.ends_with('/') {
+            let source = self.dir.symlink_metadata(path.trim_end_matches('/')).map_err(os_err)?;
+            if !source.is_dir() {
+                return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));
+            }
+        }
         self.dir.rename(path, &new_dir.dir, new_path).map_err(os_err)
     }
 

@@ -18,6 +18,9 @@ use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Bytes a pipe that polls writable is guaranteed to take without blocking (POSIX `PIPE_BUF`).
+const PIPE_BUF: usize = 4096;
+
 /// Which standard stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StdStream {
@@ -116,10 +119,23 @@ impl WasiFile for HostStdio {
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         match self.stream {
             StdStream::Stdin => Err(Error::new(Errno::Badf).context("stdin is read-only")),
-            _ => {
+            _ if self.nonblock.load(Ordering::Relaxed) => {
                 self.wait_allowed(Interest::Write)?;
-                rustix::io::writev(self.fd(), bufs).map_err(io_err)
+                // Writable means room for at least PIPE_BUF bytes, not for the whole buffer:
+                // a larger write could still block, so a nonblocking one writes at most that.
+                let mut room = PIPE_BUF;
+                let mut capped: smallvec::SmallVec<[IoSlice<'_>; 8]> = smallvec::SmallVec::new();
+                for buf in bufs {
+                    if room == 0 {
+                        break;
+                    }
+                    let take = buf.len().min(room);
+                    capped.push(IoSlice::new(&buf[..take]));
+                    room -= take;
+                }
+                rustix::io::writev(self.fd(), &capped).map_err(io_err)
             }
+            _ => rustix::io::writev(self.fd(), bufs).map_err(io_err),
         }
     }
     fn readiness(&self, interest: Interest) -> Result<Readiness> {

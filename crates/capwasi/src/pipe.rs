@@ -14,18 +14,43 @@ use std::sync::{Arc, Mutex};
 /// A readable stream backed by any [`Read`]: bytes, a file, a generator.
 pub struct ReadPipe<R> {
     reader: Arc<Mutex<R>>,
+    flags: Arc<StatusFlags>,
 }
 
 impl<R> Clone for ReadPipe<R> {
     fn clone(&self) -> Self {
-        ReadPipe { reader: Arc::clone(&self.reader) }
+        ReadPipe { reader: Arc::clone(&self.reader), flags: Arc::clone(&self.flags) }
     }
 }
 
 impl<R: Read + Send + 'static> ReadPipe<R> {
     /// A pipe that reads from `reader`.
     pub fn new(reader: R) -> ReadPipe<R> {
-        ReadPipe { reader: Arc::new(Mutex::new(reader)) }
+        ReadPipe { reader: Arc::new(Mutex::new(reader)), flags: Arc::new(StatusFlags::new(FdFlags::empty())) }
+    }
+}
+
+/// The status flags of an in-memory pipe. Only `append` and `nonblock` may be set: an
+/// in-memory pipe never waits (its reader yields data or end of file, its writer takes
+/// everything), so both are recorded and reported but change nothing; the sync flags have
+/// no storage to make durable and are refused like on any stream.
+struct StatusFlags(std::sync::atomic::AtomicU16);
+
+impl StatusFlags {
+    fn new(flags: FdFlags) -> StatusFlags {
+        StatusFlags(std::sync::atomic::AtomicU16::new(flags.bits()))
+    }
+
+    fn get(&self) -> FdFlags {
+        FdFlags::from_bits_truncate(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn set(&self, flags: FdFlags) -> Result<()> {
+        if !(flags - (FdFlags::APPEND | FdFlags::NONBLOCK)).is_empty() {
+            return Err(crate::Error::new(crate::Errno::Notsup).context("in-memory pipes have no sync flags"));
+        }
+        self.0.store(flags.bits(), std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -50,7 +75,10 @@ impl<R: Read + Send + 'static> WasiFile for ReadPipe<R> {
         Ok(FileType::Unknown)
     }
     fn fdflags(&self) -> Result<FdFlags> {
-        Ok(FdFlags::empty())
+        Ok(self.flags.get())
+    }
+    fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        self.flags.set(flags)
     }
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
         Ok(lock(&self.reader).read_vectored(bufs)?)
@@ -60,18 +88,19 @@ impl<R: Read + Send + 'static> WasiFile for ReadPipe<R> {
 /// A writable stream backed by any [`Write`]; by default an in-memory buffer.
 pub struct WritePipe<W> {
     writer: Arc<Mutex<W>>,
+    flags: Arc<StatusFlags>,
 }
 
 impl<W> Clone for WritePipe<W> {
     fn clone(&self) -> Self {
-        WritePipe { writer: Arc::clone(&self.writer) }
+        WritePipe { writer: Arc::clone(&self.writer), flags: Arc::clone(&self.flags) }
     }
 }
 
 impl<W: Write + Send + 'static> WritePipe<W> {
     /// A pipe that writes into `writer`.
     pub fn new(writer: W) -> WritePipe<W> {
-        WritePipe { writer: Arc::new(Mutex::new(writer)) }
+        WritePipe { writer: Arc::new(Mutex::new(writer)), flags: Arc::new(StatusFlags::new(FdFlags::APPEND)) }
     }
 }
 
@@ -100,7 +129,10 @@ impl<W: Write + Send + 'static> WasiFile for WritePipe<W> {
         Ok(FileType::Unknown)
     }
     fn fdflags(&self) -> Result<FdFlags> {
-        Ok(FdFlags::APPEND)
+        Ok(self.flags.get())
+    }
+    fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
+        self.flags.set(flags)
     }
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         Ok(lock(&self.writer).write_vectored(bufs)?)

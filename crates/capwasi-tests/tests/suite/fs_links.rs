@@ -147,7 +147,6 @@ fn fs_links_trailing_slash_on_a_file_is_notdir_for_rename_unlink_link_and_rmdir(
 /// cap-std's `rename` strips trailing slashes from the destination and puts one back only on
 /// the source, so a file is renamed to `c.txt` when the guest asked for `c.txt/`.
 #[test]
-#[ignore = "host bug: OsDir::rename_at (cap-std Dir::rename) drops a trailing slash on the destination; rename(\"a.txt\", \"c.txt/\") succeeds instead of notdir (54)"]
 fn fs_links_rename_of_a_file_onto_a_name_with_a_trailing_slash_is_notdir() {
     let sb = run_expect(
         "trailing_slash_destination",
@@ -161,7 +160,6 @@ fn fs_links_rename_of_a_file_onto_a_name_with_a_trailing_slash_is_notdir() {
 
 /// cap-std resolves `d3/` as `d3/.` for `remove_dir`, and `rmdir(".")` is EINVAL.
 #[test]
-#[ignore = "host bug: OsDir::remove_dir_at (cap-std Dir::remove_dir) treats a trailing slash as \"/.\"; rmdir(\"d3/\") is inval (28) instead of success (0)"]
 fn fs_links_rmdir_with_a_trailing_slash_removes_the_directory() {
     let sb = run_expect("rmdir_trailing_slash", "rmdir d3/=0\n");
     assert!(!sb.path().join("d3").exists());

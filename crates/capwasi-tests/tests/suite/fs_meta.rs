@@ -180,7 +180,6 @@ fn fs_meta_set_size_truncates_and_extends() {
 /// `futimens` and `fsync` on it fail with EBADF. The same directory opened with path_open
 /// accepts both (see `fs_meta_set_times_with_explicit_values_reach_the_host_exactly`).
 #[test]
-#[ignore = "host bug: the preopen's host fd is O_PATH (cap-std open_ambient_dir), so OsDir::set_times (futimens) and OsDir::sync (fsync) on the preopen fd are badf (8) instead of 0"]
 fn fs_meta_set_times_and_sync_on_the_preopen_itself() {
     let (sb, guest) = layout("preopen_times");
     let outcome = guest.run();

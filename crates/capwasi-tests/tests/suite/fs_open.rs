@@ -88,7 +88,6 @@ fn fs_open_trunc_empties_the_file() {
 /// with `InvalidInput`, so the guest sees `inval`. Likewise for `trunc` without `fd_write`.
 /// wasmtime-wasi gives the answers below.
 #[test]
-#[ignore = "host bug: OsDir::open_at passes create/truncate without write access to cap-std OpenOptions, which refuses it; path_open(creat, rights=fd_read) is inval (28) instead of creating (0); on a directory inval instead of exist (20)/isdir (31)"]
 fn fs_open_creat_with_read_only_rights_creates_the_file() {
     let sb = run_expect(
         "creat_read_only_rights",
@@ -106,7 +105,6 @@ fn fs_open_creat_with_read_only_rights_creates_the_file() {
 /// host file `O_RDWR` (`isdir` for a directory; for a file, a writable host descriptor the
 /// rights never asked for).
 #[test]
-#[ignore = "host bug: OsDir::open_at maps fdflags append to OpenOptions::append, which implies write access; path_open(dir, rights=fd_read, fdflags=append) is isdir (31) instead of 0"]
 fn fs_open_append_flag_with_read_rights_does_not_ask_for_write_access() {
     run_expect("append_read_only_rights", "sub with append and read rights=0 type=3\n");
 }

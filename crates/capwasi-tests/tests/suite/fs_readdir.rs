@@ -150,7 +150,6 @@ fn fs_readdir_of_an_opened_subdir_agrees_with_libc_readdir() {
 /// `O_PATH` too and `getdents64` fails with EBADF. Listing the same directory through a
 /// path_open'ed descriptor works (the tests above). wasmtime-wasi lists preopens fine.
 #[test]
-#[ignore = "host bug: OsDir::readdir on a preopen reopens its O_PATH fd (rustix Dir::read_from copies O_PATH), so fd_readdir(3) is badf (8) instead of listing"]
 fn fs_readdir_on_the_preopen_itself_lists_it() {
     let (sb, guest) = layout("types preopen");
     let outcome = guest.run();
@@ -159,7 +158,6 @@ fn fs_readdir_on_the_preopen_itself_lists_it() {
 }
 
 #[test]
-#[ignore = "host bug: OsDir::readdir on a preopen reopens its O_PATH fd (rustix Dir::read_from copies O_PATH), so fd_readdir(3) is badf (8) instead of listing"]
 fn fs_readdir_on_the_preopen_itself_resumes_through_a_small_buffer() {
     let (sb, guest) = layout("small_buffer preopen");
     let outcome = guest.run();

@@ -272,7 +272,6 @@ fn fs_sandbox_trailing_slash_on_a_file_is_notdir_and_never_escapes() {
 /// discarded the slash. The answer stays inside the sandbox, but `lstat("file/")` must be
 /// `notdir` (POSIX; Linux does so), and `lstat("link-to-file/")` too.
 #[test]
-#[ignore = "host bug: OsDir::stat_at (cap-std stat) ignores a trailing slash without symlink_follow; lstat(\"file.txt/\") succeeds instead of notdir (54)"]
 fn fs_sandbox_lstat_with_trailing_slash_on_a_file_is_notdir() {
     run_expect(
         "lstat_trailing_slash",

@@ -223,7 +223,6 @@ fn poll_in_memory_stdin_is_readable_at_once() {
 /// `again`). capwasi answers notsup (58) and leaves the flag clear: ReadPipe and WritePipe
 /// keep WasiFile::set_fdflags's default. (wasmtime-wasi answers badf, 8.)
 #[test]
-#[ignore = "host bug: ReadPipe/WritePipe (crates/capwasi/src/pipe.rs) do not implement set_fdflags, so fd_fdstat_set_flags(nonblock) on in-memory stdio is notsup (58)"]
 fn poll_nonblock_on_in_memory_stdio_is_accepted() {
     let outcome = Guest::c("poll_guest").args(["pipe_nonblock"]).stdin("hello").run();
     outcome.assert_exit(0);
