@@ -276,18 +276,47 @@ impl Guest {
     }
 }
 
+/// Which Wasmtime linker runs guests: `CAPWASI_LINKER=async` selects the async linker on a
+/// Tokio runtime, so the whole suite can run once per mode; anything else but `sync` is a
+/// mistake worth failing on.
+fn async_mode() -> bool {
+    match std::env::var("CAPWASI_LINKER").as_deref() {
+        Err(_) | Ok("") | Ok("sync") => false,
+        Ok("async") => true,
+        Ok(other) => panic!("CAPWASI_LINKER={other}: expected sync or async"),
+    }
+}
+
+/// The runtime async-mode guests run on: two workers, like the machines CI runs on.
+pub fn tokio_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("building the Tokio runtime")
+    })
+}
+
 fn run_module(source: &Source, ctx: Arc<WasiCtx>, stdout: &WritePipe<Vec<u8>>, stderr: &WritePipe<Vec<u8>>) -> Outcome {
     let module = match source {
         Source::File(path) => module_for(path),
         Source::Wat(text) => Module::new(engine(), wat::parse_str(text).expect("assembling WAT")).expect("compiling WAT"),
     };
-    let mut linker: Linker<WasiState> = Linker::new(engine());
-    add_to_linker_sync(&mut linker, |state| state).expect("linking WASI");
     let mut store = Store::new(engine(), WasiState::new(ctx));
-    let result = linker
-        .instantiate(&mut store, &module)
-        .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
-        .and_then(|start| start.call(&mut store, ()));
+    let result = if async_mode() {
+        let mut linker: Linker<WasiState> = Linker::new(engine());
+        capwasi_wasmtime::add_to_linker_async(&mut linker, |state| state).expect("linking WASI");
+        tokio_runtime().block_on(async {
+            let instance = linker.instantiate_async(&mut store, &module).await?;
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call_async(&mut store, ()).await
+        })
+    } else {
+        let mut linker: Linker<WasiState> = Linker::new(engine());
+        add_to_linker_sync(&mut linker, |state| state).expect("linking WASI");
+        linker
+            .instantiate(&mut store, &module)
+            .and_then(|instance| instance.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()))
+    };
     let (exit, trap) = match result {
         Ok(()) => (Some(0), None),
         Err(err) => match exit_code(&err) {

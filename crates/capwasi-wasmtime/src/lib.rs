@@ -34,6 +34,10 @@ use std::sync::Arc;
 use wasmtime::{Caller, Extern, Linker, Memory, SharedMemory};
 
 pub mod threads;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+#[cfg(feature = "tokio")]
+pub use crate::tokio::{add_snapshot_to_linker_async, add_to_linker_async};
 
 /// What the WASI imports of one store need: the context and the guest's memory handle.
 ///
@@ -126,7 +130,7 @@ pub fn add_snapshot_to_linker_sync<T: 'static>(
 /// Runs `call` with the context and a view of the caller's memory, then maps a termination
 /// to a Wasmtime error.
 #[inline]
-fn with_guest<T: 'static, R>(
+pub(crate) fn with_guest<T: 'static, R>(
     caller: &mut Caller<'_, T>,
     get: fn(&mut T) -> &mut WasiState,
     call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,

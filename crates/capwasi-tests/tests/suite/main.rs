@@ -24,3 +24,4 @@ mod fs_differential;
 mod poll_guest;
 mod poll_wat;
 mod poll_differential;
+mod async_linker;

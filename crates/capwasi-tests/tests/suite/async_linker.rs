@@ -1,0 +1,90 @@
+//! The async linker on Tokio: guests that wait do not hold their executor thread.
+//! (The rest of the suite runs under the async linker too, with `CAPWASI_LINKER=async`.)
+
+use capwasi::pipe::WritePipe;
+use capwasi::WasiCtx;
+use capwasi_os::OsFile;
+use capwasi_tests::engine;
+use capwasi_wasmtime::{add_to_linker_async, exit_code, WasiState};
+use std::time::{Duration, Instant};
+use wasmtime::{Linker, Module, Store};
+
+/// Sleeps 100 ms in one poll_oneoff on the monotonic clock, then exits with poll's errno.
+const SLEEPER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store8 (i32.const 8) (i32.const 0))          ;; tag: clock
+    (i32.store (i32.const 16) (i32.const 1))          ;; monotonic
+    (i64.store (i32.const 24) (i64.const 100000000))  ;; 100 ms, relative
+    (call $exit (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))"#;
+
+/// Reads stdin into memory and exits with the byte count.
+const READER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 100))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $exit (i32.load (i32.const 8)))))"#;
+
+async fn run_async(module: &Module, ctx: WasiCtx) -> Option<i32> {
+    let mut linker: Linker<WasiState> = Linker::new(engine());
+    add_to_linker_async(&mut linker, |state| state).expect("linking WASI");
+    let mut store = Store::new(engine(), WasiState::new(ctx));
+    let instance = linker.instantiate_async(&mut store, module).await.expect("instantiating");
+    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").expect("_start");
+    match start.call_async(&mut store, ()).await {
+        Ok(()) => Some(0),
+        Err(err) => exit_code(&err),
+    }
+}
+
+#[test]
+fn a_thousand_guests_sleeping_100ms_share_two_workers() {
+    let module = Module::new(engine(), SLEEPER).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let started = Instant::now();
+    let exits = runtime.block_on(async {
+        let tasks: Vec<_> = (0..1000)
+            .map(|_| {
+                let module = module.clone();
+                tokio::spawn(async move { run_async(&module, WasiCtx::builder().build().unwrap()).await })
+            })
+            .collect();
+        let mut exits = Vec::new();
+        for task in tasks {
+            exits.push(task.await.unwrap());
+        }
+        exits
+    });
+    let elapsed = started.elapsed();
+    assert!(exits.iter().all(|exit| *exit == Some(0)), "every poll succeeds");
+    // Sleeping one after another would take 100 s; holding a worker per sleeper, 50 s.
+    assert!(elapsed < Duration::from_secs(2), "1000 concurrent 100 ms sleeps took {elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(100));
+}
+
+#[test]
+fn a_guest_blocked_on_stdin_does_not_stall_another_on_a_single_thread() {
+    let reader = Module::new(engine(), READER).unwrap();
+    let sleeper = Module::new(engine(), SLEEPER).unwrap();
+    let (pipe_read, mut pipe_write) = std::io::pipe().unwrap();
+    let stdin = OsFile::from_std(std::fs::File::from(std::os::fd::OwnedFd::from(pipe_read))).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (reader_exit, sleeper_done_first) = runtime.block_on(async {
+        let reader_ctx = WasiCtx::builder().stdin(stdin).stdout(WritePipe::new_in_memory()).build().unwrap();
+        let blocked = tokio::spawn(async move { run_async(&reader, reader_ctx).await });
+        // On the one thread the blocked reader shares, the sleeper still runs to the end.
+        let slept = run_async(&sleeper, WasiCtx::builder().build().unwrap()).await;
+        assert_eq!(slept, Some(0));
+        let sleeper_done_first = !blocked.is_finished();
+        std::io::Write::write_all(&mut pipe_write, b"hello").unwrap();
+        (blocked.await.unwrap(), sleeper_done_first)
+    });
+    assert!(sleeper_done_first, "the reader finished before any input arrived");
+    assert_eq!(reader_exit, Some(5), "the reader got the 5 bytes written after the sleeper ended");
+}
