@@ -616,3 +616,62 @@ fn poll_for_writing_on_stdout_with_no_reader_reports_hangup() {
         "nevents 1\nevent 1 error 0 type 2 nbytes 0 flags 1\nwrite: errno 64\n"
     );
 }
+
+#[test]
+fn wasi_unstable_only_module_writes_stdout_and_exits_5() {
+    let (_dir, path) = wat_file(
+        "unstable",
+        r#"(module
+  (import "wasi_unstable" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 8) "\10\00\00\00\19\00\00\00")
+  (data (i32.const 16) "hello from wasi_unstable\n")
+  (func (export "_start")
+    (if (call $fd_write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 0)) (then unreachable))
+    (if (i32.ne (i32.load (i32.const 0)) (i32.const 25)) (then unreachable))
+    (call $proc_exit (i32.const 5))))"#,
+    );
+    let output = run(&[path.to_str().unwrap()]);
+    assert_status(&output, 5);
+    assert_eq!(text(&output.stdout), "hello from wasi_unstable\n");
+    assert_eq!(text(&output.stderr), "");
+}
+
+/// Snapshot 0 numbers whence cur 0, end 1, set 2: seeking 3 before the end (whence 1) of a
+/// `--dir` file and reading prints its last 3 bytes (preview1's whence 1 would be cur).
+#[test]
+fn wasi_unstable_only_module_seeks_from_the_end_of_a_dir_file() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("f.txt"), "0123456789xyz").unwrap();
+    let (_dir, path) = wat_file(
+        "unstable_seek",
+        r#"(module
+  (import "wasi_unstable" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_seek" (func $fd_seek (param i32 i64 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_unstable" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0x100) "f.txt")
+  (func $check (param $errno i32) (if (local.get $errno) (then (call $proc_exit (local.get $errno)))))
+  (func (export "_start")
+    ;; fd_read | fd_seek | fd_tell
+    (call $check (call $path_open (i32.const 3) (i32.const 0) (i32.const 0x100) (i32.const 5) (i32.const 0)
+      (i64.const 0x26) (i64.const 0) (i32.const 0) (i32.const 0x10)))
+    (call $check (call $fd_seek (i32.load (i32.const 0x10)) (i64.const -3) (i32.const 1) (i32.const 0x18)))
+    (if (i64.ne (i64.load (i32.const 0x18)) (i64.const 10)) (then (call $proc_exit (i32.const 100))))
+    ;; read up to 8 bytes into 0x200, then write what was read and a newline
+    (i32.store (i32.const 0x20) (i32.const 0x200))
+    (i32.store (i32.const 0x24) (i32.const 8))
+    (call $check (call $fd_read (i32.load (i32.const 0x10)) (i32.const 0x20) (i32.const 1) (i32.const 0x28)))
+    (i32.store8 (i32.add (i32.const 0x200) (i32.load (i32.const 0x28))) (i32.const 10))
+    (i32.store (i32.const 0x24) (i32.add (i32.load (i32.const 0x28)) (i32.const 1)))
+    (call $check (call $fd_write (i32.const 1) (i32.const 0x20) (i32.const 1) (i32.const 0x28)))))"#,
+    );
+    let dir_flag = format!("{}::/data", data.path().display());
+    let output = run(&["--dir", &dir_flag, path.to_str().unwrap()]);
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stdout), "xyz\n");
+    assert_eq!(text(&output.stderr), "");
+}

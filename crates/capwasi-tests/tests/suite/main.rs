@@ -25,3 +25,7 @@ mod poll_guest;
 mod poll_wat;
 mod poll_differential;
 mod async_linker;
+mod unstable_util;
+mod unstable_layouts;
+mod unstable_mixed;
+mod unstable_differential;
