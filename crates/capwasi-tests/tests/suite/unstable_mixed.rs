@@ -8,7 +8,10 @@ use capwasi::types::{FdRights, Rights};
 use capwasi::WasiCtx;
 use capwasi_os::OsTcpListener;
 use capwasi_tests::{engine, Guest};
-use capwasi_wasmtime::{add_snapshot_to_linker_sync, add_to_linker_sync, exit_code, Snapshot, WasiState};
+use capwasi_wasmtime::{
+    add_snapshot_to_linker_async, add_snapshot_to_linker_sync, add_to_linker_async, add_to_linker_sync, exit_code, Snapshot,
+    WasiState,
+};
 use std::fs;
 use wasmtime::{Linker, Module, Store};
 
@@ -381,5 +384,9 @@ fn unstable_glue_links_either_snapshot_or_both() {
     assert_eq!(defined(&|l| add_snapshot_to_linker_sync(l, Snapshot::Unstable, |s| s).unwrap()), unstable_only);
     assert_eq!(defined(&|l| add_snapshot_to_linker_sync(l, Snapshot::Preview1, |s| s).unwrap()), preview1_only);
     assert_eq!(defined(&|l| add_to_linker_sync(l, |s| s).unwrap()), both);
+    // The async glue defines the same sets.
+    assert_eq!(defined(&|l| add_snapshot_to_linker_async(l, Snapshot::Unstable, |s| s).unwrap()), unstable_only);
+    assert_eq!(defined(&|l| add_snapshot_to_linker_async(l, Snapshot::Preview1, |s| s).unwrap()), preview1_only);
+    assert_eq!(defined(&|l| add_to_linker_async(l, |s| s).unwrap()), both);
 }
 
