@@ -29,3 +29,4 @@ mod unstable_util;
 mod unstable_layouts;
 mod unstable_mixed;
 mod unstable_differential;
+mod hostile_sweep;

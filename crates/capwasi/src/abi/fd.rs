@@ -48,14 +48,14 @@ pub fn fd_datasync(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32) -> AbiRes
 
 /// `fd_fdstat_get`: stores the file type, flags and rights of `fd`.
 pub fn fd_fdstat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32) -> AbiResult {
-    let descriptor = ctx.table.get(fd)?;
-    let fdstat = Fdstat {
-        filetype: descriptor.filetype()?,
-        flags: descriptor.fdflags()?,
-        rights: descriptor.rights(),
-    };
-    write_fdstat(mem, stat, &fdstat)?;
+    write_fdstat(mem, stat, &fdstat(ctx, fd)?)?;
     Ok(())
+}
+
+/// What `fd_fdstat_get` reports for `fd`, in either snapshot.
+pub(crate) fn fdstat(ctx: &WasiCtx, fd: u32) -> Result<Fdstat> {
+    let descriptor = ctx.table.get(fd)?;
+    Ok(Fdstat { filetype: descriptor.filetype()?, flags: descriptor.fdflags()?, rights: descriptor.rights() })
 }
 
 /// `fd_fdstat_set_flags`: replaces the status flags of file `fd`.

@@ -41,11 +41,10 @@ pub fn poll_oneoff(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, subscriptions: u32,
 /// `fd_fdstat_get` (snapshot 0): as preview1, without the `sock_accept` right snapshot 0
 /// does not define.
 pub fn fd_fdstat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32) -> AbiResult {
-    fd::fd_fdstat_get(ctx, mem, fd, stat)?;
-    for rights_at in [stat + 8, stat + 16] {
-        let rights: u64 = mem.read(rights_at)?;
-        mem.write(rights_at, rights & !Rights::SOCK_ACCEPT.bits())?;
-    }
+    let mut fdstat = fd::fdstat(ctx, fd)?;
+    fdstat.rights.base.remove(Rights::SOCK_ACCEPT);
+    fdstat.rights.inheriting.remove(Rights::SOCK_ACCEPT);
+    super::layout::write_fdstat(mem, stat, &fdstat)?;
     Ok(())
 }
 
