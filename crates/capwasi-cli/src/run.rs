@@ -51,6 +51,11 @@ pub struct RunCommand {
     #[arg(long)]
     inherit_env: bool,
 
+    /// Most descriptors the program may hold open at once (stdio and preopens included);
+    /// opening more answers `nfile`.
+    #[arg(long, value_name = "N")]
+    max_fds: Option<u32>,
+
     /// Call this export instead of `_start`; trailing arguments become its parameters.
     #[arg(long, value_name = "FUNCTION")]
     invoke: Option<String>,
@@ -146,6 +151,9 @@ impl RunCommand {
     fn build_ctx(&self) -> Result<WasiCtx> {
         let mut builder = WasiCtx::builder();
         builder.os_clocks().inherit_stdio();
+        if let Some(max_fds) = self.max_fds {
+            builder.max_fds(max_fds);
+        }
         if self.inherit_env {
             builder.inherit_env();
         }

@@ -80,8 +80,12 @@ pub enum RawSubscribed {
     FdWrite(u32),
 }
 
-/// Reads `count` subscriptions at `ptr`: `fault` if the array leaves memory, `inval` for an
-/// unknown tag or unknown clock flag bits.
+/// Most subscriptions one `poll_oneoff` may pass; more is `inval`. Host memory spent on a call
+/// grows with the count, so the count is bounded, well above what `poll(2)` programs use.
+pub const MAX_SUBSCRIPTIONS: u32 = 1 << 16;
+
+/// Reads `count` subscriptions at `ptr`: `fault` if the array leaves memory, `inval` for too
+/// many, an unknown tag or unknown clock flag bits.
 pub fn read_subscriptions(
     mem: &GuestMemory<'_>,
     ptr: u32,
@@ -89,6 +93,9 @@ pub fn read_subscriptions(
     snapshot: Snapshot,
 ) -> Result<Vec<RawSubscription>> {
     mem.check_array(ptr, count, snapshot.subscription_size())?;
+    if count > MAX_SUBSCRIPTIONS {
+        return Err(Error::new(Errno::Inval).context(format_args!("{count} subscriptions, at most {MAX_SUBSCRIPTIONS}")));
+    }
     let raw = mem.read_bytes(ptr, count * snapshot.subscription_size())?;
     raw.chunks_exact(snapshot.subscription_size() as usize)
         .map(|sub| {
