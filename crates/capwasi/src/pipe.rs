@@ -7,26 +7,41 @@ use crate::file::WasiFile;
 use crate::types::{FdFlags, FileType};
 use crate::Result;
 use std::any::Any;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use crate::lock;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::sync::{Arc, Mutex};
 
-/// A readable stream backed by any [`Read`]: bytes, a file, a generator.
-pub struct ReadPipe<R> {
-    reader: Arc<Mutex<R>>,
+/// What every handle to one pipe shares: its stream and its status flags.
+struct Shared<T> {
+    stream: Arc<Mutex<T>>,
     flags: Arc<StatusFlags>,
 }
 
+impl<T> Shared<T> {
+    fn new(stream: T, flags: FdFlags) -> Shared<T> {
+        Shared { stream: Arc::new(Mutex::new(stream)), flags: Arc::new(StatusFlags::new(flags)) }
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared { stream: Arc::clone(&self.stream), flags: Arc::clone(&self.flags) }
+    }
+}
+
+/// A readable stream backed by any [`Read`]: bytes, a file, a generator.
+pub struct ReadPipe<R>(Shared<R>);
+
 impl<R> Clone for ReadPipe<R> {
     fn clone(&self) -> Self {
-        ReadPipe { reader: Arc::clone(&self.reader), flags: Arc::clone(&self.flags) }
+        ReadPipe(self.0.clone())
     }
 }
 
 impl<R: Read + Send + 'static> ReadPipe<R> {
     /// A pipe that reads from `reader`.
     pub fn new(reader: R) -> ReadPipe<R> {
-        ReadPipe { reader: Arc::new(Mutex::new(reader)), flags: Arc::new(StatusFlags::new(FdFlags::empty())) }
+        ReadPipe(Shared::new(reader, FdFlags::empty()))
     }
 }
 
@@ -75,32 +90,29 @@ impl<R: Read + Send + 'static> WasiFile for ReadPipe<R> {
         Ok(FileType::Unknown)
     }
     fn fdflags(&self) -> Result<FdFlags> {
-        Ok(self.flags.get())
+        Ok(self.0.flags.get())
     }
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
-        self.flags.set(flags)
+        self.0.flags.set(flags)
     }
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
-        Ok(lock(&self.reader).read_vectored(bufs)?)
+        Ok(lock(&self.0.stream).read_vectored(bufs)?)
     }
 }
 
 /// A writable stream backed by any [`Write`]; by default an in-memory buffer.
-pub struct WritePipe<W> {
-    writer: Arc<Mutex<W>>,
-    flags: Arc<StatusFlags>,
-}
+pub struct WritePipe<W>(Shared<W>);
 
 impl<W> Clone for WritePipe<W> {
     fn clone(&self) -> Self {
-        WritePipe { writer: Arc::clone(&self.writer), flags: Arc::clone(&self.flags) }
+        WritePipe(self.0.clone())
     }
 }
 
 impl<W: Write + Send + 'static> WritePipe<W> {
     /// A pipe that writes into `writer`.
     pub fn new(writer: W) -> WritePipe<W> {
-        WritePipe { writer: Arc::new(Mutex::new(writer)), flags: Arc::new(StatusFlags::new(FdFlags::APPEND)) }
+        WritePipe(Shared::new(writer, FdFlags::APPEND))
     }
 }
 
@@ -112,12 +124,12 @@ impl WritePipe<Vec<u8>> {
 
     /// A copy of everything written so far.
     pub fn contents(&self) -> Vec<u8> {
-        lock(&self.writer).clone()
+        lock(&self.0.stream).clone()
     }
 
     /// Everything written so far, interpreted as UTF-8 with replacement characters.
     pub fn contents_lossy(&self) -> String {
-        String::from_utf8_lossy(&lock(&self.writer)).into_owned()
+        String::from_utf8_lossy(&lock(&self.0.stream)).into_owned()
     }
 }
 
@@ -129,13 +141,13 @@ impl<W: Write + Send + 'static> WasiFile for WritePipe<W> {
         Ok(FileType::Unknown)
     }
     fn fdflags(&self) -> Result<FdFlags> {
-        Ok(self.flags.get())
+        Ok(self.0.flags.get())
     }
     fn set_fdflags(&self, flags: FdFlags) -> Result<()> {
-        self.flags.set(flags)
+        self.0.flags.set(flags)
     }
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
-        Ok(lock(&self.writer).write_vectored(bufs)?)
+        Ok(lock(&self.0.stream).write_vectored(bufs)?)
     }
 }
 
