@@ -675,3 +675,214 @@ fn wasi_unstable_only_module_seeks_from_the_end_of_a_dir_file() {
     assert_eq!(text(&output.stdout), "xyz\n");
     assert_eq!(text(&output.stderr), "");
 }
+
+// wasi-threads (`-S threads`, `-W threads=y,shared-memory=y`), with the WAT guests of
+// capwasi-tests' `guests/wat/threads_*.wat` (each documents its memory layout and statuses).
+
+/// `capwasi-tests/guests/wat/NAME.wat`.
+fn threads_guest(name: &str) -> String {
+    let path = capwasi_tests::crate_dir().join("guests/wat").join(format!("{name}.wat"));
+    path.to_str().expect("UTF-8 path").to_string()
+}
+
+/// Runs `capwasi run ARGS`, killing it (and failing) if it has not ended within `limit`;
+/// returns its output and how long it ran.
+fn threads_run_timed(args: &[&str], limit: std::time::Duration) -> (Output, std::time::Duration) {
+    use std::io::Read;
+    let start = std::time::Instant::now();
+    let mut child = capwasi()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning capwasi");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err.read_to_end(&mut bytes);
+        bytes
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for capwasi") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("capwasi {args:?} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let elapsed = start.elapsed();
+    (Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() }, elapsed)
+}
+
+/// Checks what `threads_append.wat` leaves: 8 threads x 50 stdout lines
+/// "thread K record NN done" and 8 x 50 log records of 64 bytes ('A'+k, NN, 60 x 'a'+k,
+/// '\n'), each intact and each thread's in order.
+fn threads_check_append(stdout: &[u8], log: &[u8]) {
+    let stdout = text(stdout);
+    assert_eq!(stdout.len(), 8 * 50 * 24, "stdout length");
+    let mut next = [0usize; 8];
+    for (i, line) in stdout.lines().enumerate() {
+        let k = line.as_bytes().get(7).map_or(usize::MAX, |b| b.wrapping_sub(b'0') as usize);
+        assert!(k < 8, "stdout line {i} is torn: {line:?}");
+        assert_eq!(line, format!("thread {k} record {:02} done", next[k]), "stdout line {i}");
+        next[k] += 1;
+    }
+    assert_eq!(next, [50; 8], "stdout lines per thread");
+    assert_eq!(log.len(), 8 * 50 * 64, "log length");
+    let mut next = [0usize; 8];
+    for (i, record) in log.chunks(64).enumerate() {
+        let k = record[0].wrapping_sub(b'A') as usize;
+        assert!(k < 8, "record {i} is torn: {:?}", text(record));
+        let mut expected = vec![b'a' + k as u8; 64];
+        expected[0] = b'A' + k as u8;
+        expected[1] = b'0' + (next[k] / 10) as u8;
+        expected[2] = b'0' + (next[k] % 10) as u8;
+        expected[63] = b'\n';
+        assert!(record == expected.as_slice(), "record {i} is torn or out of order: {:?}", text(record));
+        next[k] += 1;
+    }
+    assert_eq!(next, [50; 8], "records per thread");
+}
+
+/// Runs `threads_append.wat` with `flags` and a fresh directory as `/sandbox`, and checks
+/// stdout, stderr, the status and the log.
+fn threads_run_append(flags: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_flag = format!("{}::/sandbox", dir.path().display());
+    let module = threads_guest("threads_append");
+    let mut args = flags.to_vec();
+    args.extend(["--dir", &dir_flag, &module]);
+    let (output, _) = threads_run_timed(&args, std::time::Duration::from_secs(120));
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stderr), "");
+    threads_check_append(&output.stdout, &std::fs::read(dir.path().join("log.txt")).unwrap());
+}
+
+#[test]
+fn threads_eight_threads_append_whole_records_and_print_whole_lines_with_s_threads() {
+    threads_run_append(&["-S", "threads"]);
+}
+
+#[test]
+fn threads_w_threads_and_shared_memory_work_like_s_threads() {
+    threads_run_append(&["-W", "threads=y,shared-memory=y"]);
+    for flags in [["-S", "threads"], ["-W", "threads=y,shared-memory=y"]] {
+        let module = threads_guest("threads_random_clock");
+        let (output, _) = threads_run_timed(&[flags[0], flags[1], &module], std::time::Duration::from_secs(120));
+        assert_status(&output, 0);
+        assert_eq!(text(&output.stdout), "ok\n", "{flags:?}");
+        assert_eq!(text(&output.stderr), "", "{flags:?}");
+    }
+}
+
+#[test]
+fn threads_proc_exit_7_in_a_thread_ends_the_process_with_7_while_main_polls_10_s() {
+    let module = threads_guest("threads_exit_in_poll");
+    let (output, elapsed) = threads_run_timed(&["-S", "threads", &module], std::time::Duration::from_secs(60));
+    assert_status(&output, 7);
+    // Main's 10 s poll_oneoff does not hold the process up.
+    assert!(elapsed < std::time::Duration::from_secs(8), "took {elapsed:?}");
+    assert_eq!(text(&output.stdout), "main polling\nthread exiting\n");
+    assert_eq!(text(&output.stderr), "");
+}
+
+#[test]
+fn threads_trap_in_a_thread_exits_1_with_the_trap_on_stderr_while_main_polls_10_s() {
+    let module = threads_guest("threads_trap_in_poll");
+    let (output, elapsed) = threads_run_timed(&["-S", "threads", &module], std::time::Duration::from_secs(60));
+    assert_status(&output, 1);
+    assert!(elapsed < std::time::Duration::from_secs(8), "took {elapsed:?}");
+    assert_eq!(text(&output.stdout), "main polling\nthread trapping\n");
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("error: ") && stderr.contains("unreachable"), "{stderr:?}");
+}
+
+#[test]
+fn threads_fds_are_shared_between_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir_flag = format!("{}::/sandbox", dir.path().display());
+    let module = threads_guest("threads_fds");
+    let (output, _) = threads_run_timed(&["-S", "threads", "--dir", &dir_flag, &module], std::time::Duration::from_secs(120));
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stdout), "written by thread\nwritten by main\nappend set\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("shared.txt")).unwrap(), "written by thread\nwritten by main\n");
+    assert_eq!(std::fs::read_to_string(dir.path().join("flags.txt")).unwrap(), "first\nsecond\n");
+}
+
+#[test]
+fn threads_shared_memory_module_without_threads_is_a_one_line_error_naming_s_threads() {
+    let module = threads_guest("threads_random_clock");
+    for flags in [&[][..], &["-S", "threads=n"][..]] {
+        let mut args = flags.to_vec();
+        args.push(&module);
+        let (output, _) = threads_run_timed(&args, std::time::Duration::from_secs(60));
+        assert_status(&output, 1);
+        assert_eq!(text(&output.stdout), "", "{flags:?}");
+        let line = one_line_error(&output);
+        assert!(line.contains("-S threads"), "{flags:?}: {line:?}");
+    }
+}
+
+#[test]
+fn threads_main_returning_or_exiting_ends_the_process_while_a_thread_is_blocked() {
+    // The thread waits 30 s on an atomic nobody touches; main ending ends the program.
+    let module = threads_guest("threads_main_ends");
+    for (extra, status) in [(None, 0), (Some("exit"), 3)] {
+        let mut args = vec!["-S", "threads", &module];
+        args.extend(extra);
+        let (output, elapsed) = threads_run_timed(&args, std::time::Duration::from_secs(60));
+        assert_status(&output, status);
+        assert!(elapsed < std::time::Duration::from_secs(20), "{extra:?} took {elapsed:?}");
+        assert_eq!(text(&output.stdout), "main ending\n", "{extra:?}");
+        assert_eq!(text(&output.stderr), "", "{extra:?}");
+    }
+}
+
+#[test]
+#[ignore = "host bug: thread-spawn from a module with its own unshared memory panics the wasi thread (object used with the wrong store: the thread inherits main's cached Memory); the panic goes to stderr and capwasi exits 0"]
+fn threads_spawn_from_a_module_with_unshared_memory_does_not_panic() {
+    let (_dir, path) = wat_file(
+        "threads_unshared",
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 256) "main\n")
+  (data (i32.const 272) "thread\n")
+  (data (i32.const 288) "refused\n")
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 16) (local.get $ptr))
+    (i32.store (i32.const 20) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24))))
+  (func (export "wasi_thread_start") (param i32 i32)
+    (call $print (i32.const 272) (i32.const 7)))
+  (func (export "_start")
+    (call $print (i32.const 256) (i32.const 5))
+    (if (i32.lt_s (call $spawn (i32.const 0)) (i32.const 1))
+      (then (call $print (i32.const 288) (i32.const 8)) (return)))
+    (i64.store (i32.const 512) (i64.const 0))
+    (i64.store (i32.const 520) (i64.const 0))
+    (i64.store (i32.const 528) (i64.const 1))
+    (i64.store (i32.const 536) (i64.const 500000000))
+    (i64.store (i32.const 544) (i64.const 0))
+    (i64.store (i32.const 552) (i64.const 0))
+    (drop (call $poll_oneoff (i32.const 512) (i32.const 600) (i32.const 1) (i32.const 640)))))"#,
+    );
+    let (output, _) = threads_run_timed(&["-S", "threads", path.to_str().unwrap()], std::time::Duration::from_secs(60));
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Refusing the spawn or running the thread on its own instance's memory are both fine.
+    assert_status(&output, 0);
+    let stdout = text(&output.stdout);
+    assert!(stdout == "main\nrefused\n" || stdout == "main\nthread\n", "{stdout:?}");
+}
