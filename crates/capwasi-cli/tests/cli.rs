@@ -848,7 +848,6 @@ fn threads_main_returning_or_exiting_ends_the_process_while_a_thread_is_blocked(
 }
 
 #[test]
-#[ignore = "host bug: thread-spawn from a module with its own unshared memory panics the wasi thread (object used with the wrong store: the thread inherits main's cached Memory); the panic goes to stderr and capwasi exits 0"]
 fn threads_spawn_from_a_module_with_unshared_memory_does_not_panic() {
     let (_dir, path) = wat_file(
         "threads_unshared",

@@ -175,8 +175,11 @@ impl WasiDir for OsDir {
             .sync(options.fdflags.contains(FdFlags::SYNC))
             .rsync(options.fdflags.contains(FdFlags::RSYNC))
             .nonblock(options.fdflags.contains(FdFlags::NONBLOCK));
+        // std and cap-std refuse `append` with `truncate`, which POSIX allows: truncate
+        // after opening instead (the open itself is then not atomic with the truncation).
+        let truncate_after = options.write && truncate && options.fdflags.contains(FdFlags::APPEND);
         if options.write {
-            open.create(create && !exclusive).create_new(exclusive).truncate(truncate);
+            open.create(create && !exclusive).create_new(exclusive).truncate(truncate && !truncate_after);
         } else if create || truncate {
             // POSIX allows O_CREAT and O_TRUNC on a read-only open (wasi-libc's
             // `open(p, O_CREAT | O_RDONLY)`); cap-std, like std, refuses them without write
@@ -190,6 +193,9 @@ impl WasiDir for OsDir {
         }
         if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+        }
+        if truncate_after {
+            file.set_len(0).map_err(os_err)?;
         }
         Ok(Opened::File(Arc::new(OsFile::new(file)?)))
     }

@@ -3,7 +3,7 @@
 use crate::file::{fd_fdflags, fd_filestat, fd_set_fdflags, host_readiness, io_err};
 use capwasi::file::{Interest, Readiness, WasiFile};
 use capwasi::types::{FdFlags, FileType, Filestat, RiFlags, RoFlags, SdFlags};
-use capwasi::Result;
+use capwasi::{Errno, Error, Result};
 use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut};
@@ -76,6 +76,9 @@ impl WasiFile for OsTcpListener {
     socket_common!(listener);
 
     fn sock_accept(&self, fdflags: FdFlags) -> Result<Arc<dyn WasiFile>> {
+        if fdflags.contains(FdFlags::NONBLOCK) && !host_readiness(self.listener.as_fd(), Interest::Read)?.ready {
+            return Err(Error::new(Errno::Again).context("no connection pending"));
+        }
         let (stream, _peer) = self.listener.accept()?;
         stream.set_nonblocking(fdflags.contains(FdFlags::NONBLOCK))?;
         Ok(Arc::new(OsTcpStream::new(stream)))

@@ -45,7 +45,6 @@ pub use crate::tokio::{add_snapshot_to_linker_async, add_to_linker_async};
 /// name costs about ten times the rest of a host call. One store should hold one instance
 /// that imports WASI (as wasi-threads does, one store per thread); an embedder with several
 /// sets the memory explicitly with [`WasiState::set_memory`].
-#[derive(Clone)]
 pub struct WasiState {
     ctx: Arc<WasiCtx>,
     memory: Option<GuestMemoryHandle>,
@@ -58,6 +57,19 @@ pub enum GuestMemoryHandle {
     Plain(Memory),
     /// A memory shared between threads (wasi-threads).
     Shared(SharedMemory),
+}
+
+/// A clone shares the context and a shared memory, but not a plain memory handle: that one
+/// belongs to its store, and a clone is for another store (a wasi-threads thread), which
+/// finds its own memory on its first call.
+impl Clone for WasiState {
+    fn clone(&self) -> Self {
+        let memory = match &self.memory {
+            Some(GuestMemoryHandle::Shared(memory)) => Some(GuestMemoryHandle::Shared(memory.clone())),
+            _ => None,
+        };
+        WasiState { ctx: Arc::clone(&self.ctx), memory }
+    }
 }
 
 impl WasiState {
@@ -78,6 +90,20 @@ impl WasiState {
 }
 
 pub use capwasi::abi::Snapshot;
+
+/// Calls one import's implementation, through the tracer when tracing is on.
+macro_rules! call_import {
+    ($ctx:ident, $mem:ident, $name:ident, $ret:ty, $imp:path, $($arg:ident),*) => {
+        if capwasi::abi::trace::enabled($ctx) {
+            capwasi::abi::trace::traced(stringify!($name), &[$((stringify!($arg), $arg as u64)),*], $ctx, $mem, |ctx, mem| {
+                HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
+            })
+        } else {
+            HostOutcome::<$ret>::into_wasm($imp($ctx, $mem, $($arg),*))
+        }
+    };
+}
+pub(crate) use call_import;
 
 /// Adds every import of both WASI 0.1 snapshots (`wasi_snapshot_preview1` and
 /// `wasi_unstable`) to `linker`, for synchronous execution. A module may import either or
@@ -109,7 +135,7 @@ pub fn add_snapshot_to_linker_sync<T: 'static>(
                     stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
                         with_guest(&mut caller, get, |ctx, mem| {
-                            HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
+                            call_import!(ctx, mem, $name, $ret, $imp, $($arg),*)
                         })
                     },
                 )?;

@@ -44,6 +44,9 @@ pub struct WasiThreads<T: 'static> {
     max_threads: usize,
     exit: OnceLock<ThreadExit>,
     on_exit: Box<OnExit>,
+    /// wasi-threads shares one memory between instances; a module without a shared memory
+    /// would give each thread a memory of its own, so spawning is refused.
+    shares_memory: bool,
 }
 
 impl<T: Clone + Send + 'static> WasiThreads<T> {
@@ -55,6 +58,7 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
     /// other threads may be blocked in host calls and cannot be stopped any other way. Use
     /// [`WasiThreads::on_exit`] to react otherwise.
     pub fn new(module: Module, linker: Arc<Linker<T>>) -> WasiThreads<T> {
+        let shares_memory = module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared()));
         WasiThreads {
             module,
             linker,
@@ -62,6 +66,7 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
             running: AtomicUsize::new(0),
             max_threads: 1024,
             exit: OnceLock::new(),
+            shares_memory,
             on_exit: Box::new(|exit| {
                 if let ThreadExit::Trap(message) = exit {
                     eprintln!("error: {message}");
@@ -99,6 +104,9 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
     /// Starts `wasi_thread_start(tid, start_arg)` on a new OS thread with store data `data`;
     /// returns the thread id, or a negative value if the thread cannot be created.
     fn spawn(self: &Arc<Self>, data: T, start_arg: i32) -> i32 {
+        if !self.shares_memory {
+            return -1;
+        }
         if self.running.fetch_add(1, Ordering::AcqRel) >= self.max_threads {
             self.running.fetch_sub(1, Ordering::AcqRel);
             return -1;
@@ -114,7 +122,19 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
         let spawned = std::thread::Builder::new()
             .name(format!("wasi-thread-{tid}"))
             .spawn(move || {
-                let outcome = threads.run_thread(data, tid as i32, start_arg);
+                // A panic in the host is a bug, but it must still end the program rather than
+                // leave it waiting for a thread that is gone.
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    threads.run_thread(data, tid as i32, start_arg)
+                }))
+                .unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Err(ThreadExit::Trap(format!("host panic in thread {tid}: {message}")))
+                });
                 threads.running.fetch_sub(1, Ordering::AcqRel);
                 if let Err(exit) = outcome {
                     threads.end_program(exit);

@@ -11,7 +11,7 @@
 //! - everything else (`clock_time_get`, `fd_tell`, `random_get`, writes to in-memory pipes...)
 //!   runs inline, exactly as in the sync linker.
 
-use crate::{with_guest, Snapshot, WasiState};
+use crate::{call_import, with_guest, Snapshot, WasiState};
 use capwasi::abi::poll::{PollWait, Poller};
 use capwasi::abi::HostOutcome;
 use capwasi::file::Interest;
@@ -59,7 +59,7 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                             }
                             run(class, || {
                                 with_guest(&mut caller, get, |ctx, mem| {
-                                    HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
+                                    call_import!(ctx, mem, $name, $ret, $imp, $($arg),*)
                                 })
                             })
                         })

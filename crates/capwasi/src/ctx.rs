@@ -26,6 +26,7 @@ pub struct WasiCtx {
     pub(crate) clocks: WasiClocks,
     pub(crate) random: Arc<dyn WasiRandom>,
     pub(crate) sched: Arc<dyn WasiSched>,
+    pub(crate) trace: bool,
 }
 
 impl WasiCtx {
@@ -159,6 +160,7 @@ pub struct WasiCtxBuilder {
     random: Arc<dyn WasiRandom>,
     sched: Arc<dyn WasiSched>,
     max_fds: u32,
+    trace: bool,
 }
 
 impl Default for WasiCtxBuilder {
@@ -184,6 +186,7 @@ impl WasiCtxBuilder {
             random: Arc::new(ThreadRandom),
             sched: Arc::new(ThreadSched),
             max_fds: DEFAULT_MAX_FDS,
+            trace: false,
         }
     }
 
@@ -326,6 +329,13 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Emits a `tracing` event per WASI call (target `capwasi::call`, level TRACE; see
+    /// [`crate::abi::trace`]). Off by default, and free when off.
+    pub fn trace(&mut self, trace: bool) -> &mut Self {
+        self.trace = trace;
+        self
+    }
+
     /// Caps the number of descriptors open at once (`nfile` beyond it).
     pub fn max_fds(&mut self, max_fds: u32) -> &mut Self {
         self.max_fds = max_fds;
@@ -374,6 +384,7 @@ impl WasiCtxBuilder {
             clocks: self.clocks.clone(),
             random: Arc::clone(&self.random),
             sched: Arc::clone(&self.sched),
+            trace: self.trace,
         })
     }
 }

@@ -74,7 +74,6 @@ fn appending_threads_repeat_cleanly() {
 /// POSIX allows O_APPEND with O_TRUNC; cap-std (like Rust's std) refuses the pair with
 /// EINVAL, and the host passes that on.
 #[test]
-#[ignore = "host bug: path_open with oflags creat|trunc and fdflags append returns inval (cap-std OpenOptions refuses append+truncate; POSIX allows O_APPEND|O_TRUNC)"]
 fn path_open_with_trunc_and_append_opens_for_appending() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("f.txt"), "old contents").unwrap();

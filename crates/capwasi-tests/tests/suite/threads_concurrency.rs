@@ -28,6 +28,9 @@ fn fd_write_and_fd_read_on_buffers_another_thread_rewrites() {
   ;; 0: stop flag, 4: thread done, 8: thread started; buffers at 8192 and 16384
   (func (export "wasi_thread_start") (param i32 i32)
     (local $n i32)
+    ;; fill both buffers once before main starts using them
+    (memory.fill (i32.const 8192) (i32.const 120) (i32.const 4096))
+    (memory.fill (i32.const 16384) (i32.const 120) (i32.const 4096))
     (i32.atomic.store (i32.const 8) (i32.const 1))
     (drop (memory.atomic.notify (i32.const 8) (i32.const -1)))
     (loop $flip

@@ -31,7 +31,6 @@ fn spawning_past_the_limit_returns_a_negative_id_and_ids_are_distinct_and_in_ran
 /// ("object used with the wrong store") on the wasi thread, the panic is not caught, the
 /// program is not ended, and `running()` never goes back down.
 #[test]
-#[ignore = "host bug: thread-spawn from a module with its own unshared memory: the new store inherits main's cached Memory handle, the thread's first WASI call panics (object used with the wrong store), the panic is not caught (no on_exit, running() stays 1)"]
 fn thread_spawn_from_a_module_with_unshared_memory_does_not_panic_the_host() {
     let outcome = ThreadedGuest::wat(
         r#"(module

@@ -17,6 +17,7 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod sock;
+pub mod trace;
 
 use crate::{Errno, Error, Termination};
 

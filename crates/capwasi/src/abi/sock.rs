@@ -7,17 +7,20 @@ use super::layout::read_iovecs;
 use super::{known_bits, AbiResult};
 use crate::memory::GuestMemory;
 use crate::table::{Descriptor, FileDescriptor};
-use crate::types::{FdFlags, FdRights, RiFlags, Rights, SdFlags};
+use crate::types::{FdFlags, FdRights, FileType, RiFlags, Rights, SdFlags};
 use crate::{Errno, Error, WasiCtx};
 
-/// `sock_accept`: accepts a connection on listening socket `fd` and stores the new descriptor;
-/// `again` with `nonblock` when none is pending. Only `nonblock` may be given in `flags`.
+/// `sock_accept`: accepts a connection on listening socket `fd` and stores the new descriptor,
+/// whose status flags are `flags` (only `nonblock` may be given). The accept itself does not
+/// wait, answering `again` when no connection is pending, if either the listener is
+/// nonblocking or `flags` asks for a nonblocking stream: a program that wants nonblocking
+/// connections is driving an event loop, and wasi-libc has no other way to say so.
 pub fn sock_accept(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, accepted_fd: u32) -> AbiResult {
     let flags: FdFlags = known_bits(flags, "fdflags")?;
     if !(flags - FdFlags::NONBLOCK).is_empty() {
         return Err(Error::new(Errno::Inval).context("sock_accept takes only nonblock").into());
     }
-    let listener = ctx.table.file(fd)?;
+    let listener = socket(ctx, fd)?;
     listener.rights.require(Rights::SOCK_ACCEPT)?;
     mem.check(accepted_fd, 4)?;
     let stream = listener.file.sock_accept(flags)?;
@@ -32,7 +35,7 @@ pub fn sock_accept(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32
 #[allow(clippy::too_many_arguments)]
 pub fn sock_recv(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32) -> AbiResult {
     let flags: RiFlags = known_bits(ri_flags, "riflags")?;
-    let socket = ctx.table.file(fd)?;
+    let socket = socket(ctx, fd)?;
     socket.rights.require(Rights::FD_READ)?;
     let iovs = read_iovecs(mem, ri_data, ri_data_len)?;
     mem.check(ro_datalen, 4)?;
@@ -54,7 +57,7 @@ pub fn sock_send(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, si_data: u32
     if si_flags != 0 {
         return Err(Error::new(Errno::Inval).context(format_args!("unknown siflags {si_flags:#x}")).into());
     }
-    let socket = ctx.table.file(fd)?;
+    let socket = socket(ctx, fd)?;
     socket.rights.require(Rights::FD_WRITE)?;
     let iovs = read_iovecs(mem, si_data, si_data_len)?;
     mem.check(so_datalen, 4)?;
@@ -69,8 +72,18 @@ pub fn sock_shutdown(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, how: u3
     if how.is_empty() {
         return Err(Error::new(Errno::Inval).context("sock_shutdown of no direction").into());
     }
-    let socket = ctx.table.file(fd)?;
+    let socket = socket(ctx, fd)?;
     socket.rights.require(Rights::SOCK_SHUTDOWN)?;
     socket.file.sock_shutdown(how)?;
     Ok(())
+}
+
+/// The socket at `fd`: `badf` if nothing is open there, `notsock` for any other object (asked
+/// before rights, which a non-socket never holds for socket calls).
+fn socket(ctx: &WasiCtx, fd: u32) -> Result<FileDescriptor, Error> {
+    let file = ctx.table.file(fd)?;
+    match file.file.filetype()? {
+        FileType::SocketStream | FileType::SocketDgram => Ok(file),
+        _ => Err(Error::new(Errno::Notsock).context(format_args!("fd {fd} is not a socket"))),
+    }
 }
