@@ -3,6 +3,7 @@
 mod compile;
 mod options;
 mod run;
+mod trace;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

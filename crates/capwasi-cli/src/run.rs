@@ -5,6 +5,7 @@ use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
 use crate::options::{wasi_options, EngineArgs};
+use crate::trace::TraceArgs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use std::sync::Arc;
@@ -33,6 +34,9 @@ pub struct RunCommand {
 
     #[command(flatten)]
     engine: EngineArgs,
+
+    #[command(flatten)]
+    trace: TraceArgs,
 
     /// Allow running a module precompiled by `capwasi compile` (a `.cwasm`). Only for files
     /// you built yourself: precompiled code is trusted as machine code.
@@ -150,7 +154,7 @@ impl RunCommand {
 
     fn build_ctx(&self) -> Result<WasiCtx> {
         let mut builder = WasiCtx::builder();
-        builder.os_clocks().inherit_stdio();
+        builder.os_clocks().inherit_stdio().trace(self.trace.install()?);
         if let Some(max_fds) = self.max_fds {
             builder.max_fds(max_fds);
         }

@@ -56,6 +56,7 @@ pub fn traced<R: CallReturn>(
     let duration_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
     let (result, returned) = match &outcome {
         Ok(value) => match value.errno() {
+            Some(0) if import == "fd_prestat_dir_name" => ("success".to_string(), describe_args("", params, mem)),
             Some(0) => ("success".to_string(), describe_results(params, mem)),
             Some(errno) => (Errno::from_raw(errno as u16).map_or("unknown", Errno::name).to_string(), String::new()),
             None => ("success".to_string(), String::new()),
@@ -86,6 +87,11 @@ fn describe_args(import: &str, params: &[(&'static str, u64)], mem: &GuestMemory
             out.push_str(", ");
         }
         match (name, len) {
+            // The one path that is an output: the preopen's name, shown after the call.
+            ("path", Some(_)) if import == "fd_prestat_dir_name" => {
+                write!(out, "{name}={:#x}", value as u32).ok();
+                i += 1;
+            }
             (_, Some(len)) if name.ends_with("path") => {
                 match mem.read_str(value as u32, len as u32) {
                     Ok(path) => write!(out, "{name}={path:?}"),
