@@ -832,6 +832,277 @@ fn threads_shared_memory_module_without_threads_is_a_one_line_error_naming_s_thr
     }
 }
 
+/// A `capwasi run` serving TCP on an ephemeral loopback port (`--tcplisten 127.0.0.1:0`): the
+/// port is read from the CLI's `capwasi: listening on ADDR` stderr line. Every wait has a
+/// deadline; the child is killed if the test fails or gives up.
+struct SockServer {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    stderr: std::sync::mpsc::Receiver<String>,
+    stdout: Option<std::thread::JoinHandle<String>>,
+}
+
+impl SockServer {
+    fn spawn(args: &[&str]) -> SockServer {
+        use std::io::{BufRead, Read};
+        let mut child = capwasi()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawning capwasi");
+        let mut out = child.stdout.take().unwrap();
+        let err = child.stderr.take().unwrap();
+        let (send, stderr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdout = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text);
+            text
+        });
+        let first = stderr.recv_timeout(std::time::Duration::from_secs(20));
+        let addr = first.as_ref().ok().and_then(|line| line.strip_prefix("capwasi: listening on ")?.parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("no `capwasi: listening on ADDR` line on stderr: {first:?}");
+        };
+        SockServer { child, addr, stderr, stdout: Some(stdout) }
+    }
+
+    /// A client connection with 20 s read and write timeouts.
+    fn connect(&self) -> std::net::TcpStream {
+        let stream = std::net::TcpStream::connect_timeout(&self.addr, std::time::Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.addr));
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        stream.set_write_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        stream
+    }
+
+    /// Waits (at most 30 s) for the child to exit; returns its status code, stdout and the
+    /// stderr lines after the listening line.
+    #[track_caller]
+    fn finish(mut self) -> (Option<i32>, String, Vec<String>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("capwasi did not exit within 30 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        let mut stderr = Vec::new();
+        while let Ok(line) = self.stderr.recv_timeout(std::time::Duration::from_secs(5)) {
+            stderr.push(line);
+        }
+        (status.code(), stdout, stderr)
+    }
+}
+
+impl Drop for SockServer {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// `len` bytes of a pattern that differs per client.
+fn sock_payload(client: u8, len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(client)).collect()
+}
+
+/// Sends `data` in `pieces` writes (10 ms apart), reading the echo as it comes back, and
+/// checks every byte came back in order.
+#[track_caller]
+fn sock_echo_round(stream: &mut std::net::TcpStream, data: &[u8], pieces: usize) {
+    use std::io::Read;
+    let mut echoed = Vec::with_capacity(data.len());
+    for piece in data.chunks(data.len().div_ceil(pieces)) {
+        stream.write_all(piece).unwrap();
+        let want = echoed.len() + piece.len();
+        while echoed.len() < want {
+            let mut buf = [0u8; 8192];
+            let n = stream.read(&mut buf[..(want - echoed.len()).min(8192)]).expect("reading the echo");
+            assert!(n > 0, "the server closed after echoing {} of {} bytes", echoed.len(), data.len());
+            echoed.extend_from_slice(&buf[..n]);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(echoed == data, "echo differs from the {} bytes sent", data.len());
+}
+
+/// The echo server guest (`sock_guest echo N`) under `capwasi run --dir --tcplisten` serves
+/// sequential clients, clients kept open at the same time (served in whatever order they
+/// speak), and clients on parallel threads; it exits 0 after N connections. The listener
+/// (fd 4) does not hide the preopened directory (fd 3), which the guest still writes through
+/// wasi-libc's preopen table.
+#[test]
+fn sock_echo_server_guest_serves_sequential_and_concurrent_clients_on_an_ephemeral_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = format!("{}::/data", dir.path().to_str().unwrap());
+    const SEQUENTIAL: u8 = 3;
+    const INTERLEAVED: u8 = 4;
+    const PARALLEL: u8 = 4;
+    let total = SEQUENTIAL + INTERLEAVED + PARALLEL;
+    let server =
+        SockServer::spawn(&["--dir", &data, "--tcplisten", "127.0.0.1:0", &guest("sock_guest"), "echo", &total.to_string()]);
+    assert!(server.addr.ip().is_loopback() && server.addr.port() != 0, "{}", server.addr);
+    let mut bytes = 0;
+
+    // One after the other.
+    for client in 0..SEQUENTIAL {
+        let payload = sock_payload(client, 1000 + 3000 * client as usize);
+        let mut stream = server.connect();
+        sock_echo_round(&mut stream, &payload, 3);
+        bytes += payload.len();
+    }
+
+    // All open at once; they speak in reverse order, then again in forward order, each
+    // waiting for its echo while the others stay open and silent.
+    let mut streams: Vec<_> = (0..INTERLEAVED).map(|_| server.connect()).collect();
+    for (i, stream) in streams.iter_mut().enumerate().rev() {
+        let payload = sock_payload(10 + i as u8, 500 + 100 * i);
+        sock_echo_round(stream, &payload, 2);
+        bytes += payload.len();
+    }
+    for (i, stream) in streams.iter_mut().enumerate() {
+        let payload = sock_payload(20 + i as u8, 2000);
+        sock_echo_round(stream, &payload, 1);
+        bytes += payload.len();
+    }
+    drop(streams);
+
+    // On parallel threads, every one writing in pieces while the others do.
+    let (done, results) = std::sync::mpsc::channel();
+    for client in 0..PARALLEL {
+        let mut stream = server.connect();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let payload = sock_payload(30 + client, 20_000);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sock_echo_round(&mut stream, &payload, 5)));
+            let _ = done.send(outcome.map(|()| payload.len()).map_err(|_| format!("parallel client {client} failed")));
+        });
+    }
+    for _ in 0..PARALLEL {
+        let result = results.recv_timeout(std::time::Duration::from_secs(30)).expect("a parallel client did not finish in 30 s");
+        bytes += result.unwrap();
+    }
+
+    let (code, stdout, stderr) = server.finish();
+    assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr: {stderr:?}");
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "preopen 3 /data",
+            // The listener answers fd_prestat_get with badf, where wasi-libc stops looking.
+            "prestat 4 errno 8",
+            "listener 4 filetype 6",
+            &format!("served {total} connections, {bytes} bytes, at most several open at once"),
+        ],
+        "stderr: {stderr:?}"
+    );
+    assert!(stderr.is_empty(), "{stderr:?}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("served.txt")).unwrap(), format!("{total}\n"));
+}
+
+/// A guest HTTP/1.0 responder (`sock_guest http 2`) answers a plain `TcpStream` client: the
+/// exact response bytes, a Content-Length matching the body, then end of file. `--tcplisten`
+/// comes before two `--dir` flags on the command line, yet the listener gets fd 5, after
+/// both directories.
+#[test]
+fn sock_http_responder_guest_answers_a_real_tcp_client() {
+    use std::io::Read;
+    let data = tempfile::tempdir().unwrap();
+    let www = tempfile::tempdir().unwrap();
+    let data_spec = format!("{}::/data", data.path().to_str().unwrap());
+    let www_spec = format!("{}::/www", www.path().to_str().unwrap());
+    let server = SockServer::spawn(&[
+        "--tcplisten",
+        "127.0.0.1:0",
+        "--dir",
+        &data_spec,
+        "--dir",
+        &www_spec,
+        &guest("sock_guest"),
+        "http",
+        "2",
+    ]);
+
+    let get = |request: &[u8]| -> String {
+        let mut stream = server.connect();
+        stream.write_all(request).unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("reading the response until end of file");
+        String::from_utf8(response).expect("a UTF-8 response")
+    };
+    let ok = get(b"GET / HTTP/1.0\r\n\r\n");
+    let missing = get(b"GET /missing HTTP/1.0\r\nUser-Agent: capwasi-test\r\n\r\n");
+
+    let (code, stdout, stderr) = server.finish();
+    assert_eq!(code, Some(0), "stdout:\n{stdout}\nstderr: {stderr:?}");
+    assert_eq!(
+        ok,
+        "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 27\r\n\r\nHello from a capwasi guest\n"
+    );
+    assert_eq!(missing, "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n");
+    for response in [&ok, &missing] {
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("Content-Length: "))
+            .expect("a Content-Length header")
+            .parse()
+            .unwrap();
+        assert_eq!(length, body.len(), "{response:?}");
+    }
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "preopen 3 /data",
+            "preopen 4 /www",
+            "listener 5",
+            "request 1: GET / HTTP/1.0",
+            "request 2: GET /missing HTTP/1.0",
+            "answered 2",
+        ],
+        "stderr: {stderr:?}"
+    );
+    assert!(stderr.is_empty(), "{stderr:?}");
+}
+
+#[test]
+fn sock_tcplisten_with_a_bad_address_is_a_one_line_error() {
+    for spec in ["127.0.0.1", "localhost:80:1", "not-an-address"] {
+        let output = run(&["--tcplisten", spec, &guest("hello")]);
+        assert_status(&output, 1);
+        let line = one_line_error(&output);
+        assert!(line.contains("--tcplisten"), "{spec}: {line:?}");
+        assert_eq!(text(&output.stdout), "", "{spec}");
+    }
+    // An address already taken: the bind fails before the guest runs.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let spec = taken.local_addr().unwrap().to_string();
+    let output = run(&["--tcplisten", &spec, &guest("hello")]);
+    assert_status(&output, 1);
+    let line = one_line_error(&output);
+    assert!(line.contains("cannot bind"), "{line:?}");
+    assert_eq!(text(&output.stdout), "");
+}
+
 #[test]
 fn threads_main_returning_or_exiting_ends_the_process_while_a_thread_is_blocked() {
     // The thread waits 30 s on an atomic nobody touches; main ending ends the program.

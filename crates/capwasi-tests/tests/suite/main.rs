@@ -36,3 +36,4 @@ mod threads_exit;
 mod threads_spawn;
 mod threads_fds;
 mod threads_concurrency;
+mod sock_guest;
