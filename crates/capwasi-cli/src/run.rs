@@ -55,6 +55,15 @@ pub struct RunCommand {
     #[arg(long)]
     inherit_env: bool,
 
+    /// Reproducible run: virtual clocks and sleeps (from 2000-01-01), seeded randomness,
+    /// directory listings in name order, virtual inode and device numbers.
+    #[arg(long)]
+    deterministic: bool,
+
+    /// Seed of `--deterministic` randomness (default 0).
+    #[arg(long, value_name = "N", requires = "deterministic")]
+    seed: Option<u64>,
+
     /// Most descriptors the program may hold open at once (stdio and preopens included);
     /// opening more answers `nfile`.
     #[arg(long, value_name = "N")]
@@ -155,6 +164,9 @@ impl RunCommand {
     fn build_ctx(&self) -> Result<WasiCtx> {
         let mut builder = WasiCtx::builder();
         builder.os_clocks().inherit_stdio().trace(self.trace.install()?);
+        if self.deterministic {
+            builder.deterministic(self.seed.unwrap_or(0));
+        }
         if let Some(max_fds) = self.max_fds {
             builder.max_fds(max_fds);
         }

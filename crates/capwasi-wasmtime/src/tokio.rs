@@ -15,7 +15,7 @@ use crate::{call_import, with_guest, Snapshot, WasiState};
 use capwasi::abi::poll::{PollWait, Poller};
 use capwasi::abi::HostOutcome;
 use capwasi::file::Interest;
-use capwasi::types::FdFlags;
+use capwasi::types::{FdFlags, RiFlags};
 use std::future::poll_fn;
 use std::os::fd::{AsFd, OwnedFd};
 use std::task::Poll;
@@ -54,7 +54,9 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                     move |mut caller: Caller<'_, T>, ($($arg,)*): ($($ty,)*)| {
                         Box::new(async move {
                             let class = CallClass::of(stringify!($name));
-                            if let CallClass::Stream(interest) = class {
+                            if let CallClass::Stream(interest) = class
+                                && !CallClass::answers_at_once(stringify!($name), &[$((stringify!($arg), $arg as u64)),*])
+                            {
                                 wait_until_ready(&mut caller, get, first_arg!($($arg),*), interest).await;
                             }
                             run(class, || {
@@ -125,6 +127,20 @@ impl CallClass {
             }
             name if name.starts_with("path_") => CallClass::Disk,
             _ => CallClass::Inline,
+        }
+    }
+}
+
+impl CallClass {
+    /// Stream calls whose arguments already decide the answer (`inval` flags, an accept asked
+    /// not to wait) must get it at once, not after the fd becomes ready.
+    fn answers_at_once(import: &str, params: &[(&str, u64)]) -> bool {
+        let arg = |name: &str| params.iter().find(|(param, _)| *param == name).map_or(0, |(_, value)| *value);
+        match import {
+            "sock_accept" => arg("flags") != 0,
+            "sock_recv" => arg("ri_flags") & !u64::from(RiFlags::all().bits()) != 0,
+            "sock_send" => arg("si_flags") != 0,
+            _ => false,
         }
     }
 }

@@ -12,6 +12,8 @@ use rand_core::RngCore;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
+use crate::determinism::{VirtualClock, VirtualSched, VirtualTime, Virtualizer, VIRTUAL_EPOCH_SECS};
 
 /// Everything one WASI program sees: arguments, environment, descriptors, clocks, randomness
 /// and scheduling.
@@ -27,6 +29,7 @@ pub struct WasiCtx {
     pub(crate) random: Arc<dyn WasiRandom>,
     pub(crate) sched: Arc<dyn WasiSched>,
     pub(crate) trace: bool,
+    pub(crate) virtualizer: Option<Arc<Virtualizer>>,
 }
 
 impl WasiCtx {
@@ -48,6 +51,15 @@ impl WasiCtx {
     /// The scheduler behind `sched_yield` and `poll_oneoff`.
     pub fn sched(&self) -> &dyn WasiSched {
         &*self.sched
+    }
+
+    /// `stat` as the guest may see it: with virtual device and inode numbers in a
+    /// deterministic run, unchanged otherwise.
+    pub(crate) fn virtualized(&self, mut stat: crate::types::Filestat) -> crate::types::Filestat {
+        if let Some(virtualizer) = &self.virtualizer {
+            virtualizer.stat(&mut stat);
+        }
+        stat
     }
 
     /// The program's arguments, as given to the builder.
@@ -161,6 +173,7 @@ pub struct WasiCtxBuilder {
     sched: Arc<dyn WasiSched>,
     max_fds: u32,
     trace: bool,
+    virtualizer: Option<Arc<Virtualizer>>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -187,6 +200,7 @@ impl WasiCtxBuilder {
             sched: Arc::new(ThreadSched),
             max_fds: DEFAULT_MAX_FDS,
             trace: false,
+            virtualizer: None,
         }
     }
 
@@ -336,6 +350,24 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Makes runs reproducible: virtual clocks and sleeps, randomness from `seed`, listings in
+    /// name order, virtual device and inode numbers (see [`crate::determinism`]). Replaces the
+    /// clocks, scheduler and randomness set so far.
+    pub fn deterministic(&mut self, seed: u64) -> &mut Self {
+        let time = Arc::new(VirtualTime::default());
+        let clock = |origin| VirtualClock::new(Arc::clone(&time), origin);
+        self.clocks = WasiClocks {
+            realtime: Arc::new(clock(Duration::from_secs(VIRTUAL_EPOCH_SECS))),
+            monotonic: Arc::new(clock(Duration::ZERO)),
+            process_cputime: Some(Arc::new(clock(Duration::ZERO))),
+            thread_cputime: Some(Arc::new(clock(Duration::ZERO))),
+        };
+        self.sched = Arc::new(VirtualSched::new(Arc::clone(&time)));
+        self.random = Arc::new(crate::random::deterministic(seed));
+        self.virtualizer = Some(Arc::new(Virtualizer::default()));
+        self
+    }
+
     /// Caps the number of descriptors open at once (`nfile` beyond it).
     pub fn max_fds(&mut self, max_fds: u32) -> &mut Self {
         self.max_fds = max_fds;
@@ -385,6 +417,7 @@ impl WasiCtxBuilder {
             random: Arc::clone(&self.random),
             sched: Arc::clone(&self.sched),
             trace: self.trace,
+            virtualizer: self.virtualizer.clone(),
         })
     }
 }

@@ -13,6 +13,7 @@
 pub mod abi;
 pub mod clocks;
 mod ctx;
+pub mod determinism;
 pub mod dir;
 mod error;
 pub mod file;

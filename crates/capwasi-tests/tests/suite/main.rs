@@ -37,3 +37,4 @@ mod threads_spawn;
 mod threads_fds;
 mod threads_concurrency;
 mod sock_guest;
+mod deterministic;

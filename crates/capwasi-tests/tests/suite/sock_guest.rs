@@ -232,7 +232,6 @@ fn sock_closed_peer_gives_hangup_then_zero_byte_recvs_and_failing_sends() {
 /// reading: a guest asking for a nonblocking stream is driving an event loop). If the host
 /// blocks instead, the test connects after 10 s to set the guest free, and fails.
 #[test]
-#[ignore = "host bug (async linker only, CAPWASI_LINKER=async; passes under the sync linker): wait_until_ready in crates/capwasi-wasmtime/src/tokio.rs skips the readiness wait only when the listener fd itself has nonblock, not when sock_accept's flags argument asks for nonblock, so the async linker waits for a connection instead of returning again (6)"]
 fn sock_accept_nonblock_without_pending_connection_is_again() {
     scenario(
         &["nonblock_accept"],
@@ -367,7 +366,6 @@ fn sock_calls_with_unknown_flags_are_inval_and_bad_fds_are_badf() {
 /// linker answers `inval` at once; the async linker first awaits readability of the fd and
 /// hangs until the test sets it free by sending a byte and connecting two more clients.
 #[test]
-#[ignore = "host bug (async linker only, CAPWASI_LINKER=async): wait_until_ready in crates/capwasi-wasmtime/src/tokio.rs awaits readiness before the call checks its arguments, so sock_recv with unknown riflags and sock_accept with flags other than nonblock wait for data or a connection instead of returning inval (28) at once"]
 fn sock_calls_with_unknown_flags_fail_at_once_when_nothing_is_pending() {
     scenario(
         &["badflags_idle"],
