@@ -1156,3 +1156,60 @@ fn threads_spawn_from_a_module_with_unshared_memory_does_not_panic() {
     let stdout = text(&output.stdout);
     assert!(stdout == "main\nrefused\n" || stdout == "main\nthread\n", "{stdout:?}");
 }
+
+#[test]
+fn trace_lists_each_call_with_decoded_arguments_and_errno_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = guest("preopens");
+    let dir_arg = format!("{}::/sandbox", dir.path().display());
+    let output = run(&["--trace", "--dir", &dir_arg, &module]);
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stdout), "3 /sandbox\n1 preopens\n");
+    let trace = text(&output.stderr);
+    assert!(trace.contains("fd_prestat_get(fd=3, prestat=0x"), "{trace}");
+    assert!(trace.contains("fd_prestat_dir_name(fd=3, path=0x"), "{trace}");
+    assert!(trace.contains(r#"= success fd=3, path="/sandbox""#), "{trace}");
+    assert!(trace.lines().any(|line| line.starts_with("fd_prestat_get(fd=4, ") && line.contains(") = badf [")), "{trace}");
+    assert!(trace.lines().any(|line| line.starts_with("fd_write(fd=1, iovs=[") && line.contains("= success nwritten=")), "{trace}");
+    assert!(trace.lines().all(|line| line.ends_with(" ns]")), "one line per call: {trace}");
+}
+
+#[test]
+fn trace_filter_keeps_only_the_named_calls_and_json_lines_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace_file = dir.path().join("trace.jsonl");
+    let module = guest("preopens");
+    let trace_arg = format!("--trace={}", trace_file.display());
+    let dir_arg = format!("{}::/sandbox", dir.path().display());
+    let output = run(&[&trace_arg, "--trace-format", "json", "--trace-filter", "fd_prestat*", "--dir", &dir_arg, &module]);
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stderr), "", "the trace went to the file");
+    let lines = std::fs::read_to_string(&trace_file).unwrap();
+    assert!(!lines.is_empty());
+    assert!(lines.lines().all(|line| line.starts_with(r#"{"call":"fd_prestat_"#)), "{lines}");
+    assert!(lines.contains(r#""result":"badf""#), "{lines}");
+    let mut python = std::process::Command::new("python3")
+        .args(["-c", "import json,sys\nfor line in sys.stdin: json.loads(line)"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 checks the JSON");
+    std::io::Write::write_all(python.stdin.as_mut().unwrap(), lines.as_bytes()).unwrap();
+    assert!(python.wait().unwrap().success(), "every line is JSON: {lines}");
+}
+
+#[test]
+fn deterministic_runs_print_and_trace_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("b"), "b").unwrap();
+    std::fs::write(dir.path().join("a"), "a").unwrap();
+    let module = guest("deterministic");
+    let dir_arg = format!("{}::/data", dir.path().display());
+    let first = run(&["--deterministic", "--seed", "7", "--trace", "--dir", &dir_arg, &module]);
+    let second = run(&["--deterministic", "--seed", "7", "--trace", "--dir", &dir_arg, &module]);
+    assert_status(&first, 0);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(text(&first.stderr), text(&second.stderr), "traces differ");
+    assert!(text(&first.stdout).contains("slept 1000 ms"));
+    let other_seed = run(&["--deterministic", "--seed", "8", "--dir", &dir_arg, &module]);
+    assert_ne!(first.stdout, other_seed.stdout);
+}
