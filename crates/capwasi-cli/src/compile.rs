@@ -33,7 +33,7 @@ impl CompileCommand {
     }
 
     fn compile(&self) -> Result<()> {
-        let (engine, _) = self.engine.engine(false)?;
+        let engine = self.engine.engine(false, None)?.engine;
         let wasm = wat::parse_file(&self.module).with_context(|| format!("cannot read module `{}`", self.module.display()))?;
         let compiled = engine.precompile_module(&wasm)?;
         let output = self.output.clone().unwrap_or_else(|| self.module.with_extension("cwasm"));

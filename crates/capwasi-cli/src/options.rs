@@ -3,7 +3,7 @@
 
 use clap::Args;
 use std::path::PathBuf;
-use wasmtime::{bail, Cache, CacheConfig, Config, Engine, Result};
+use wasmtime::{bail, format_err, Cache, CacheConfig, Config, Engine, Result};
 
 /// How to build the engine.
 #[derive(Args, Debug, Default)]
@@ -21,15 +21,40 @@ pub struct EngineArgs {
     no_cache: bool,
 }
 
+/// Limits for untrusted programs, from `-W max-memory-size=`, `-W timeout=` and `--fuel`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuardRails {
+    /// Most bytes any one linear memory may grow to.
+    pub max_memory_size: Option<usize>,
+    /// Wall-clock time after which running wasm traps (epoch interruption).
+    pub timeout: Option<std::time::Duration>,
+    /// Fuel the program may burn (roughly one unit per wasm instruction).
+    pub fuel: Option<u64>,
+}
+
+/// An engine ready for one program.
+pub struct EngineSetup {
+    /// The engine.
+    pub engine: Engine,
+    /// Whether `-W threads` was given.
+    pub wasm_threads: bool,
+    /// Limits to apply to every store.
+    pub guard_rails: GuardRails,
+}
+
 impl EngineArgs {
     /// The engine, with threads and shared memory forced on when `threads` (wasi-threads) is
-    /// set. Returns whether `-W` asked for threads too.
-    pub fn engine(&self, threads: bool) -> Result<(Engine, bool)> {
+    /// set, and fuel metering on when `fuel` is given.
+    pub fn engine(&self, threads: bool, fuel: Option<u64>) -> Result<EngineSetup> {
         let mut config = Config::new();
-        let wasm_threads = apply_wasm_features(&mut config, &self.wasm)?;
+        let (switches, mut guard_rails) = split_guard_rails(&self.wasm)?;
+        guard_rails.fuel = fuel;
+        let wasm_threads = apply_wasm_features(&mut config, &switches)?;
         if threads || wasm_threads {
             config.wasm_threads(true).shared_memory(true);
         }
+        config.epoch_interruption(guard_rails.timeout.is_some());
+        config.consume_fuel(guard_rails.fuel.is_some());
         let (cache, cache_dir) = self.cache_settings()?;
         if cache {
             let dir = match cache_dir {
@@ -41,7 +66,7 @@ impl EngineArgs {
             config.cache(Some(Cache::new(cache_config)?));
         }
         config.parallel_compilation(true);
-        Ok((Engine::new(&config)?, wasm_threads))
+        Ok(EngineSetup { engine: Engine::new(&config)?, wasm_threads, guard_rails })
     }
 
     fn cache_settings(&self) -> Result<(bool, Option<PathBuf>)> {
@@ -68,6 +93,37 @@ fn default_cache_dir() -> Result<PathBuf> {
         Some(home) => Ok(PathBuf::from(home).join(".cache/capwasi")),
         None => bail!("no cache directory: set HOME or XDG_CACHE_HOME, pass -C cache-dir=PATH, or -C cache=n"),
     }
+}
+
+/// Takes the valued `-W` options (`max-memory-size=BYTES`, `timeout=DURATION`) out of the
+/// lists, leaving the on/off feature switches.
+fn split_guard_rails(lists: &[String]) -> Result<(Vec<String>, GuardRails)> {
+    let mut rails = GuardRails::default();
+    let mut rest = Vec::new();
+    for item in lists.iter().flat_map(|list| list.split(',')).filter(|item| !item.is_empty()) {
+        match item.split_once('=') {
+            Some(("max-memory-size", bytes)) => {
+                rails.max_memory_size = Some(bytes.parse().map_err(|_| format_err!("-W {item}: expected a size in bytes"))?);
+            }
+            Some(("timeout", duration)) => rails.timeout = Some(parse_duration(duration).ok_or_else(|| format_err!("-W {item}: expected a duration such as 500ms, 10s or 2m"))?),
+            _ => rest.push(item.to_string()),
+        }
+    }
+    Ok((rest, rails))
+}
+
+/// `500ms`, `10s`, `2m`, `1h`, or bare seconds.
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    Some(match unit {
+        "ms" => std::time::Duration::from_millis(number),
+        "" | "s" => std::time::Duration::from_secs(number),
+        "m" => std::time::Duration::from_secs(number.checked_mul(60)?),
+        "h" => std::time::Duration::from_secs(number.checked_mul(3600)?),
+        _ => return None,
+    })
 }
 
 /// Parses `NAME[=y|n],...` lists: a bare NAME means yes.
@@ -151,6 +207,16 @@ mod tests {
         let parsed = switches(&["threads,shared-memory=y".into(), "simd=n".into()]).unwrap();
         assert_eq!(parsed, [("threads".into(), true), ("shared-memory".into(), true), ("simd".into(), false)]);
         assert!(switches(&["simd=maybe".into()]).is_err());
+    }
+
+    #[test]
+    fn guard_rails_are_taken_out_of_the_feature_switches() {
+        let (rest, rails) = split_guard_rails(&["simd=n,max-memory-size=65536,timeout=250ms".into()]).unwrap();
+        assert_eq!(rest, ["simd=n"]);
+        assert_eq!(rails.max_memory_size, Some(65536));
+        assert_eq!(rails.timeout, Some(std::time::Duration::from_millis(250)));
+        assert!(split_guard_rails(&["timeout=soon".into()]).is_err());
+        assert_eq!(parse_duration("2m"), Some(std::time::Duration::from_secs(120)));
     }
 
     #[test]

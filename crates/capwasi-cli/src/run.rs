@@ -4,14 +4,14 @@ use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
-use crate::options::{wasi_options, EngineArgs};
+use crate::options::{wasi_options, EngineArgs, GuardRails};
 use crate::trace::TraceArgs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use std::sync::Arc;
 use clap::Args;
 use std::process::ExitCode;
-use wasmtime::{Engine, Func, Instance, Linker, Module, Store, Val, ValType};
+use wasmtime::{Engine, Func, Instance, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Val, ValType};
 
 /// Exit status for a guest that trapped: what a native program that aborts reports
 /// (128 + SIGABRT), as `wasmtime run` does.
@@ -54,6 +54,10 @@ pub struct RunCommand {
     /// Pass the whole host environment to the guest.
     #[arg(long)]
     inherit_env: bool,
+
+    /// Fuel the program may burn (about one unit per wasm instruction); running out traps.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
 
     /// Reproducible run: virtual clocks and sleeps (from 2000-01-01), seeded randomness,
     /// directory listings in name order, virtual inode and device numbers.
@@ -106,15 +110,18 @@ impl RunCommand {
 
     fn run(&self) -> Result<ExitCode, Failure> {
         let wasi_threads = wasi_options(&self.wasi).map_err(Failure::Host)?.threads;
-        let (engine, wasm_threads) = self.engine.engine(wasi_threads).map_err(Failure::Host)?;
-        let threads = wasi_threads || wasm_threads;
+        let setup = self.engine.engine(wasi_threads, self.fuel).map_err(Failure::Host)?;
+        let (engine, rails) = (setup.engine, setup.guard_rails);
+        let threads = wasi_threads || setup.wasm_threads;
         let module = self.load_module(&engine).map_err(Failure::Host)?;
         let ctx = self.build_ctx().map_err(Failure::Host)?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         add_to_linker_sync(&mut linker, |host| &mut host.wasi).map_err(Failure::Host)?;
         add_thread_spawn_to_linker(&mut linker, |host| host.threads.as_ref()).map_err(Failure::Host)?;
-        let mut store = Store::new(&engine, Host { wasi: WasiState::new(ctx), threads: None });
+        let host = Host { wasi: WasiState::new(ctx), threads: None, limits: store_limits(&rails) };
+        let mut store = Store::new(&engine, host);
+        apply_guard_rails(&mut store, &rails).map_err(Failure::Host)?;
         if threads {
             define_shared_memory(&mut linker, &mut store, &module, |host| &mut host.wasi).map_err(Failure::Host)?;
         } else if module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared())) {
@@ -122,7 +129,17 @@ impl RunCommand {
         }
         let linker = Arc::new(linker);
         if threads {
-            store.data_mut().threads = Some(Arc::new(WasiThreads::new(module.clone(), Arc::clone(&linker))));
+            let threads = WasiThreads::new(module.clone(), Arc::clone(&linker))
+                .configure_store(move |store: &mut Store<Host>| apply_guard_rails(store, &rails));
+            store.data_mut().threads = Some(Arc::new(threads));
+        }
+        if let Some(timeout) = rails.timeout {
+            // One tick ends every store's epoch deadline; the ticker dies with the process.
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(timeout);
+                engine.increment_epoch();
+            });
         }
         let instance = linker
             .instantiate(&mut store, &module)
@@ -268,11 +285,33 @@ impl<'a> DirSpec<'a> {
     }
 }
 
-/// Store data: the WASI state, and the program's threads when wasi-threads is on.
+/// Store data: the WASI state, the program's threads when wasi-threads is on, and limits.
 #[derive(Clone)]
 struct Host {
     wasi: WasiState,
     threads: Option<Arc<WasiThreads<Host>>>,
+    limits: StoreLimits,
+}
+
+fn store_limits(rails: &GuardRails) -> StoreLimits {
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(bytes) = rails.max_memory_size {
+        limits = limits.memory_size(bytes);
+    }
+    limits.build()
+}
+
+/// Applies `-W max-memory-size`, `-W timeout` and `--fuel` to a store (the main one, and each
+/// wasi-threads thread's).
+fn apply_guard_rails(store: &mut Store<Host>, rails: &GuardRails) -> wasmtime::Result<()> {
+    store.limiter(|host| &mut host.limits);
+    if rails.timeout.is_some() {
+        store.set_epoch_deadline(1);
+    }
+    if let Some(fuel) = rails.fuel {
+        store.set_fuel(fuel)?;
+    }
+    Ok(())
 }
 
 enum Failure {

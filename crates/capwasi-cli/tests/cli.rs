@@ -1213,3 +1213,45 @@ fn deterministic_runs_print_and_trace_the_same_bytes() {
     let other_seed = run(&["--deterministic", "--seed", "8", "--dir", &dir_arg, &module]);
     assert_ne!(first.stdout, other_seed.stdout);
 }
+
+fn wat_module(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+const SPIN: &str = r#"(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#;
+
+#[test]
+fn timeout_interrupts_a_spinning_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = wat_module(dir.path(), "spin.wat", SPIN);
+    let output = run(&["-W", "timeout=200ms", &module]);
+    assert_status(&output, 134);
+    assert!(text(&output.stderr).contains("interrupt"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn fuel_runs_out_in_a_spinning_guest() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = wat_module(dir.path(), "spin.wat", SPIN);
+    let output = run(&["--fuel", "100000", &module]);
+    assert_status(&output, 134);
+    assert!(text(&output.stderr).contains("fuel"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn max_memory_size_makes_memory_grow_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    // Exits with memory.grow's result + 1: 0 when growing fails, 2 when it succeeds from 1 page.
+    let module = wat_module(
+        dir.path(),
+        "grow.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start") (call $exit (i32.add (i32.const 1) (memory.grow (i32.const 10))))))"#,
+    );
+    assert_status(&run(&["-W", "max-memory-size=131072", &module]), 0);
+    assert_status(&run(&[&module]), 2);
+    assert_status(&run(&["-W", "max-memory-size=lots", &module]), 1);
+}

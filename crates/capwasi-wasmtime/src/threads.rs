@@ -34,6 +34,7 @@ impl fmt::Display for ThreadExit {
 }
 
 type OnExit = dyn Fn(&ThreadExit) + Send + Sync;
+type ConfigureStore<T> = dyn Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync;
 
 /// What `thread-spawn` needs: the module and linker to instantiate again, and the limits.
 pub struct WasiThreads<T: 'static> {
@@ -44,6 +45,7 @@ pub struct WasiThreads<T: 'static> {
     max_threads: usize,
     exit: OnceLock<ThreadExit>,
     on_exit: Box<OnExit>,
+    configure_store: Box<ConfigureStore<T>>,
     /// wasi-threads shares one memory between instances; a module without a shared memory
     /// would give each thread a memory of its own, so spawning is refused.
     shares_memory: bool,
@@ -67,6 +69,7 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
             max_threads: 1024,
             exit: OnceLock::new(),
             shares_memory,
+            configure_store: Box::new(|_| Ok(())),
             on_exit: Box::new(|exit| {
                 if let ThreadExit::Trap(message) = exit {
                     eprintln!("error: {message}");
@@ -88,6 +91,13 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
     /// Replaces what happens when a spawned thread ends the program.
     pub fn on_exit(mut self, on_exit: impl Fn(&ThreadExit) + Send + Sync + 'static) -> Self {
         self.on_exit = Box::new(on_exit);
+        self
+    }
+
+    /// Prepares each thread's new store before instantiation (limits, fuel, epoch deadline:
+    /// whatever the embedder gave the main store).
+    pub fn configure_store(mut self, configure: impl Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync + 'static) -> Self {
+        self.configure_store = Box::new(configure);
         self
     }
 
@@ -151,9 +161,8 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
 
     fn run_thread(&self, data: T, tid: i32, start_arg: i32) -> Result<(), ThreadExit> {
         let mut store = Store::new(self.module.engine(), data);
-        let result = self
-            .linker
-            .instantiate(&mut store, &self.module)
+        let result = (self.configure_store)(&mut store)
+            .and_then(|()| self.linker.instantiate(&mut store, &self.module))
             .and_then(|instance| instance.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
             .and_then(|start| start.call(&mut store, (tid, start_arg)));
         match result {
