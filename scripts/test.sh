@@ -9,3 +9,11 @@ export CAPWASI_ZIG_PYTHON="$(scripts/guest-toolchain.sh)"
 cargo test --workspace --locked "$@"
 echo "--- the guest suite again, under the async linker"
 CAPWASI_LINKER=async cargo test --locked -p capwasi-tests --test suite "$@"
+echo "--- the guest suite again, on wasmi"
+CAPWASI_ENGINE=wasmi cargo test --locked -p capwasi-tests --test suite "$@"
+echo "--- the core builds without any engine"
+if cargo tree --locked -p capwasi -e normal,build | grep -qE 'wasmtime|wasmi'; then
+    echo "error: the capwasi core depends on an engine:" >&2
+    cargo tree --locked -p capwasi -e normal,build | grep -E 'wasmtime|wasmi' >&2
+    exit 1
+fi

@@ -276,6 +276,41 @@ impl Guest {
     }
 }
 
+/// Which engine runs [`Guest::run`]: `CAPWASI_ENGINE=wasmi` runs the suite on wasmi, to show
+/// the same context works on a second engine; default (or `wasmtime`) is Wasmtime.
+fn wasmi_mode() -> bool {
+    match std::env::var("CAPWASI_ENGINE").as_deref() {
+        Err(_) | Ok("") | Ok("wasmtime") => false,
+        Ok("wasmi") => true,
+        Ok(other) => panic!("CAPWASI_ENGINE={other}: expected wasmtime or wasmi"),
+    }
+}
+
+/// Runs `_start` on wasmi and reports (exit status, trap message).
+fn run_on_wasmi(source: &Source, ctx: Arc<WasiCtx>) -> (Option<i32>, Option<String>) {
+    static ENGINE: OnceLock<wasmi::Engine> = OnceLock::new();
+    let engine = ENGINE.get_or_init(wasmi::Engine::default);
+    let bytes = match source {
+        Source::File(path) => std::fs::read(path).expect("reading the guest"),
+        Source::Wat(text) => wat::parse_str(text).expect("assembling WAT"),
+    };
+    let module = wasmi::Module::new(engine, &bytes).expect("compiling for wasmi");
+    let mut linker: wasmi::Linker<capwasi_wasmi::WasiState> = wasmi::Linker::new(engine);
+    capwasi_wasmi::add_to_linker(&mut linker, |state| state).expect("linking WASI");
+    let mut store = wasmi::Store::new(engine, capwasi_wasmi::WasiState::new(ctx));
+    let result = linker
+        .instantiate_and_start(&mut store, &module)
+        .and_then(|instance| instance.get_typed_func::<(), ()>(&store, "_start"))
+        .and_then(|start| start.call(&mut store, ()));
+    match result {
+        Ok(()) => (Some(0), None),
+        Err(err) => match capwasi_wasmi::exit_code(&err) {
+            Some(code) => (Some(code), None),
+            None => (None, Some(format!("{err:?}"))),
+        },
+    }
+}
+
 /// Which Wasmtime linker runs guests: `CAPWASI_LINKER=async` selects the async linker on a
 /// Tokio runtime, so the whole suite can run once per mode; anything else but `sync` is a
 /// mistake worth failing on.
@@ -296,6 +331,10 @@ pub fn tokio_runtime() -> &'static tokio::runtime::Runtime {
 }
 
 fn run_module(source: &Source, ctx: Arc<WasiCtx>, stdout: &WritePipe<Vec<u8>>, stderr: &WritePipe<Vec<u8>>) -> Outcome {
+    if wasmi_mode() {
+        let (exit, trap) = run_on_wasmi(source, ctx);
+        return Outcome { exit, trap, stdout: stdout.contents(), stderr: stderr.contents() };
+    }
     let module = match source {
         Source::File(path) => module_for(path),
         Source::Wat(text) => Module::new(engine(), wat::parse_str(text).expect("assembling WAT")).expect("compiling WAT"),
