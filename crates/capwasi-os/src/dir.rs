@@ -187,8 +187,9 @@ impl WasiDir for OsDir {
             self.create_or_truncate(path, options, exclusive, truncate)?;
         }
         let file = self.dir.open_with(path, &open).map_err(os_err)?;
-        let is_dir = rustix::fs::fstat(&file).map_err(io_err)?.st_mode & 0o170000 == 0o040000;
-        if is_dir {
+        // One fstat decides the kind and gives the file its type: no second one in OsFile.
+        let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
+        if filetype == FileType::Directory {
             return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
         }
         if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
@@ -197,7 +198,7 @@ impl WasiDir for OsDir {
         if truncate_after {
             file.set_len(0).map_err(os_err)?;
         }
-        Ok(Opened::File(Arc::new(OsFile::new(file)?)))
+        Ok(Opened::File(Arc::new(OsFile::with_filetype(file, filetype))))
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {

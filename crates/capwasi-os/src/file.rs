@@ -24,6 +24,11 @@ impl OsFile {
         Ok(OsFile { file, filetype })
     }
 
+    /// Wraps an open file whose type the caller already knows (saves an `fstat`).
+    pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> OsFile {
+        OsFile { file, filetype }
+    }
+
     /// Wraps a file opened by std (for host-chosen stdin files and the like).
     pub fn from_std(file: std::fs::File) -> Result<OsFile> {
         OsFile::new(cap_std::fs::File::from_std(file))
