@@ -1,0 +1,273 @@
+//! capwasi against wasmtime-wasi 48 (p1) and native Rust, one criterion group per workload.
+//!
+//! Each group has a `native` function (the same operation from Rust: std or rustix
+//! syscalls) and one function per host (`capwasi`, `capwasi_async`, `wasmtime_wasi`,
+//! `wasmtime_wasi_async`). Host functions time one call of the guest's `bench(iters)` export
+//! with `iter_custom`; instantiation and opening files happen before the clock starts.
+//! `clock_time_get/floor` is a bare `func_wrap` doing the same work: the engine's floor.
+//!
+//! Run: `cargo bench -p capwasi-bench` (filter: `cargo bench -p capwasi-bench -- clock`),
+//! then `python3 crates/capwasi-bench/report.py` for RESULTS.md.
+
+use capwasi_bench::*;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode, Throughput};
+use criterion::measurement::WallTime;
+use std::hint::black_box;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const SMALL_DIR: usize = DIR_SIZES[0];
+const BIG_DIR: usize = DIR_SIZES[1];
+
+const SYNC_HOSTS: &[Host] = &[Host::Capwasi, Host::WasmtimeWasi];
+const HOSTS_AND_ASYNC: &[Host] = &[Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi];
+const ALL_HOSTS: &[Host] = &[Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi, Host::WasmtimeWasiAsync];
+
+fn fixture() -> &'static Fixture {
+    static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+    FIXTURE.get_or_init(|| Fixture::new(DATA_LEN, &DIR_SIZES))
+}
+
+/// Adds one function per host to `group`, each timing `bench(iters)` of workload `name`
+/// (see `capwasi_bench::workload`).
+///
+/// With `fresh`, every sample gets a new instance (for workloads whose state grows, like
+/// captured stdout); otherwise one instance serves every sample.
+fn hosts(group: &mut BenchmarkGroup<'_, WallTime>, name: &str, hosts: &[Host], fresh: bool) {
+    let spec = workload(name).expect("a known workload");
+    let module = compile(engine(), &spec.wat);
+    for &host in hosts {
+        let make = || Guest::with_open(host, &module, fixture(), spec.open);
+        if fresh {
+            group.bench_function(host.name(), |b| b.iter_custom(|iters| make().bench(iters)));
+        } else {
+            let mut guest = make();
+            group.bench_function(host.name(), |b| b.iter_custom(|iters| guest.bench(iters)));
+        }
+    }
+}
+
+/// A zeroed, page-aligned buffer, as a guest's buffer in linear memory is (a 1 MiB `Vec`
+/// starts 16 bytes into a page, and the kernel copies into it at half the speed).
+fn page_aligned(len: usize) -> &'static mut [u8] {
+    let layout = std::alloc::Layout::from_size_align(len, 4096).unwrap();
+    // SAFETY: the layout is non-zero-sized; the zeroed allocation is leaked, so the slice
+    // lives for the rest of the process and nothing else refers to it.
+    unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout);
+        assert!(!ptr.is_null());
+        std::slice::from_raw_parts_mut(ptr, len)
+    }
+}
+
+/// Times `op` run `iters` times.
+fn timed(iters: u64, mut op: impl FnMut(u64)) -> Duration {
+    let start = Instant::now();
+    for i in 0..iters {
+        op(i);
+    }
+    start.elapsed()
+}
+
+fn write_one_byte(c: &mut Criterion) {
+    for (name, host_path) in [("write1_devnull", std::path::PathBuf::from("/dev/null")), ("write1_file", fixture().join("out1"))] {
+        let mut group = c.benchmark_group(name);
+        let mut file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&host_path).unwrap();
+        group.bench_function("native", |b| {
+            b.iter_custom(|iters| timed(iters, |_| assert_eq!(file.write(black_box(b"x")).unwrap(), 1)))
+        });
+        hosts(&mut group, name, HOSTS_AND_ASYNC, false);
+        group.finish();
+    }
+}
+
+fn clock_time_get(c: &mut Criterion) {
+    let mut group = c.benchmark_group("clock_time_get");
+    group.bench_function("native", |b| b.iter_custom(|iters| timed(iters, |_| { black_box(Instant::now()); })));
+    hosts(&mut group, "clock_time_get", ALL_HOSTS, false);
+    let mut floor = Guest::floor(&compile(engine(), &workload("clock_time_get").unwrap().wat));
+    group.bench_function("floor", |b| b.iter_custom(|iters| floor.bench(iters)));
+    group.finish();
+}
+
+fn fd_tell(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fd_tell");
+    let mut file = std::fs::File::open(fixture().join("small")).unwrap();
+    group.bench_function("native", |b| b.iter_custom(|iters| timed(iters, |_| { black_box(file.stream_position().unwrap()); })));
+    hosts(&mut group, "fd_tell", HOSTS_AND_ASYNC, false);
+    group.finish();
+}
+
+fn chunks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("read_1mib");
+    group.throughput(Throughput::Bytes(CHUNK as u64));
+    let mut file = std::fs::File::open(fixture().join("data")).unwrap();
+    let buf = page_aligned(CHUNK);
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |_| {
+                if file.read(buf).unwrap() == 0 {
+                    file.seek(SeekFrom::Start(0)).unwrap();
+                    file.read(buf).unwrap();
+                }
+            })
+        })
+    });
+    hosts(&mut group, "read_1mib", HOSTS_AND_ASYNC, false);
+    group.finish();
+
+    let mut group = c.benchmark_group("write_1mib");
+    group.throughput(Throughput::Bytes(CHUNK as u64));
+    let mut file = std::fs::OpenOptions::new().write(true).open(fixture().join("out")).unwrap();
+    let data = page_aligned(CHUNK);
+    data.fill(7);
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |i| {
+                assert_eq!(file.write(data).unwrap(), CHUNK);
+                if i % WRITES_PER_REWIND == WRITES_PER_REWIND - 1 {
+                    file.seek(SeekFrom::Start(0)).unwrap();
+                }
+            })
+        })
+    });
+    hosts(&mut group, "write_1mib", HOSTS_AND_ASYNC, false);
+    group.finish();
+}
+
+fn pread_random(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pread64_random");
+    let span = DATA_LEN - PREAD_LEN as u64;
+    let file = std::fs::File::open(fixture().join("data")).unwrap();
+    let mut buf = [0u8; PREAD_LEN];
+    let mut state = LCG_SEED;
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| timed(iters, |_| { black_box(file.read_at(&mut buf, next_offset(&mut state, span)).unwrap()); }))
+    });
+    hosts(&mut group, "pread64_random", HOSTS_AND_ASYNC, false);
+    group.finish();
+}
+
+fn open_stat_close(c: &mut Criterion) {
+    use rustix::fs::{fstat, openat, Mode, OFlags};
+    let mut group = c.benchmark_group("open_fstat_close");
+    let dir = std::fs::File::open(fixture().path()).unwrap();
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |_| {
+                let fd = openat(&dir, "small", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).unwrap();
+                black_box(fstat(&fd).unwrap());
+                drop(fd);
+            })
+        })
+    });
+    hosts(&mut group, "open_fstat_close", HOSTS_AND_ASYNC, false);
+    group.finish();
+}
+
+fn stat_entries(c: &mut Criterion) {
+    use rustix::fs::{statat, AtFlags};
+    let mut group = c.benchmark_group("stat_10k");
+    let dir = std::fs::File::open(fixture().join(&format!("d{BIG_DIR}"))).unwrap();
+    let names: Vec<std::ffi::CString> = (0..BIG_DIR).map(|i| std::ffi::CString::new(entry_name(i)).unwrap()).collect();
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |i| { black_box(statat(&dir, names[(i % BIG_DIR as u64) as usize].as_c_str(), AtFlags::SYMLINK_NOFOLLOW).unwrap()); })
+        })
+    });
+    hosts(&mut group, "stat_10k", SYNC_HOSTS, false);
+    group.finish();
+}
+
+fn readdir(c: &mut Criterion) {
+    for entries in [SMALL_DIR, BIG_DIR] {
+        let name = format!("readdir_{}k", entries / 1000);
+        let mut group = c.benchmark_group(&name);
+        // One iteration lists the whole directory; report per entry.
+        group.throughput(Throughput::Elements(entries as u64));
+        group.sampling_mode(SamplingMode::Flat);
+        group.sample_size(10);
+        let path = fixture().join(&format!("d{entries}"));
+        group.bench_function("native", |b| {
+            b.iter_custom(|iters| {
+                timed(iters, |_| {
+                    let mut n = 0;
+                    for entry in std::fs::read_dir(&path).unwrap() {
+                        let entry = entry.unwrap();
+                        black_box((entry.file_type().unwrap(), std::os::unix::fs::DirEntryExt::ino(&entry), entry.file_name()));
+                        n += 1;
+                    }
+                    assert_eq!(n, entries);
+                })
+            })
+        });
+        let spec = workload(&name).expect("a readdir workload");
+        let module = compile(engine(), &spec.wat);
+        for &host in SYNC_HOSTS {
+            let mut guest = Guest::with_open(host, &module, fixture(), spec.open);
+            let mut checked = false;
+            group.bench_function(host.name(), |b| {
+                b.iter_custom(|iters| {
+                    let took = guest.bench(iters);
+                    if !checked {
+                        // Every listing must see the whole directory (`.` and `..` aside).
+                        let listed = guest.result() as usize;
+                        assert!(listed == entries || listed == entries + 2, "{} listed {listed} of {entries}", host.name());
+                        checked = true;
+                    }
+                    took
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+fn random_get(c: &mut Criterion) {
+    let mut group = c.benchmark_group("random_get_256");
+    group.throughput(Throughput::Bytes(RANDOM_LEN as u64));
+    let mut buf = [0u8; RANDOM_LEN];
+    group.bench_function("native", |b| b.iter_custom(|iters| timed(iters, |_| getrandom::fill(black_box(&mut buf)).unwrap())));
+    hosts(&mut group, "random_get_256", HOSTS_AND_ASYNC, false);
+    group.finish();
+}
+
+fn stdout_pipe(c: &mut Criterion) {
+    let mut group = c.benchmark_group("stdout_pipe_64");
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            let sink = std::sync::Mutex::new(Vec::new());
+            let line = [b'x'; STDOUT_LEN];
+            timed(iters, |_| sink.lock().unwrap().extend_from_slice(black_box(&line)))
+        })
+    });
+    hosts(&mut group, "stdout_pipe_64", HOSTS_AND_ASYNC, true);
+    group.finish();
+}
+
+fn thread_spawn_join(c: &mut Criterion) {
+    let mut group = c.benchmark_group("thread_spawn_join");
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| timed(iters, |_| std::thread::spawn(|| black_box(1)).join().map(drop).unwrap()))
+    });
+    let mut guest = ThreadsGuest::new();
+    group.bench_function("capwasi", |b| b.iter_custom(|iters| guest.bench(iters)));
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = write_one_byte, clock_time_get, fd_tell, chunks, pread_random, open_stat_close,
+        stat_entries, readdir, random_get, stdout_pipe, thread_spawn_join
+}
+criterion_main!(benches);

@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Writes RESULTS.md from criterion's output (and cli-results.json, if present).
+
+Reads target/criterion/<workload>/<variant>/new/{estimates,benchmark}.json as left by
+`cargo bench -p capwasi-bench`, and crates/capwasi-bench/cli-results.json as left by
+cli_compare.sh. Standard library only.
+
+    python3 crates/capwasi-bench/report.py [--criterion DIR] [--cli FILE] [--out FILE]
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+CRATE = Path(__file__).resolve().parent
+ROOT = CRATE.parent.parent
+
+VARIANTS = ["native", "capwasi", "capwasi_async", "wasmtime_wasi", "wasmtime_wasi_async"]
+HEADERS = ["native", "capwasi", "capwasi async", "wasmtime-wasi", "wasmtime-wasi async"]
+
+# Per-entry cost at 10k entries may be at most this many times the per-entry cost at 1k for
+# the listing to count as linear in the number of entries.
+LINEAR_SLACK = 1.25
+
+
+class Target:
+    """A target from shared/targets.md, checked against capwasi's numbers."""
+
+    def __init__(self, text, check):
+        self.text = text
+        self.check = check  # (results, workload) -> (met: bool | None, why: str)
+
+
+def ratio_max(limit):
+    def check(r, w):
+        ratio = r.ratio(w, "capwasi")
+        if ratio is None:
+            return None, "not measured"
+        return ratio <= limit, f"{ratio:.2f}x"
+    return Target(f"≤ {limit}x native", check)
+
+
+def throughput_fraction_min(fraction):
+    def check(r, w):
+        ratio = r.ratio(w, "capwasi")
+        if ratio is None:
+            return None, "not measured"
+        return 1 / ratio >= fraction, f"{1 / ratio:.2f} of native"
+    return Target(f"≥ {fraction} of native throughput", check)
+
+
+def throughput_min(mb_per_s):
+    def check(r, w):
+        value = r.throughput_mb(w, "capwasi")
+        if value is None:
+            return None, "not measured"
+        return value >= mb_per_s, f"{value:,.0f} MB/s"
+    return Target(f"≥ {mb_per_s / 1000:g} GB/s", check)
+
+
+def readdir_target():
+    def check(r, w):
+        ratio = r.ratio(w, "capwasi")
+        small, big = r.per_unit("readdir_1k", "capwasi"), r.per_unit("readdir_10k", "capwasi")
+        if ratio is None or small is None or big is None:
+            return None, "not measured"
+        growth = big / small
+        met = ratio <= 1.5 and growth <= LINEAR_SLACK
+        return met, f"{ratio:.2f}x; per entry 10k/1k = {growth:.2f}"
+    return Target("≤ 1.5x native, linear in entries", check)
+
+
+def legacy_threads_target():
+    def check(r, w):
+        cli = (r.cli or {}).get("per_op_ns", {}).get("spawn", {})
+        ours, legacy = cli.get("capwasi"), cli.get("wasmtime-46-legacy")
+        if ours is None or legacy is None:
+            return None, "legacy not measured (CLI)"
+        return ours <= 2 * legacy, f"CLI: {ours / legacy:.2f}x legacy"
+    return Target("≤ 2x wasmtime 46 legacy", check)
+
+
+# (criterion group, what one operation is, unit kind, target or None)
+WORKLOADS = [
+    ("write1_file", "1-byte `fd_write` to a file", "time", ratio_max(1.15)),
+    ("write1_devnull", "1-byte `fd_write` to /dev/null", "time", None),
+    ("clock_time_get", "`clock_time_get` (monotonic)", "time", ratio_max(1.3)),
+    ("fd_tell", "`fd_tell`", "time", None),
+    ("read_1mib", "`fd_read` 1 MiB chunks (64 MiB file, page cache)", "bytes", throughput_fraction_min(0.97)),
+    ("write_1mib", "`fd_write` 1 MiB chunks (rewind every 64 MiB)", "bytes", None),
+    ("pread64_random", "64-byte `fd_pread`, random offsets of 64 MiB", "time", ratio_max(1.05)),
+    ("open_fstat_close", "`path_open` + `fd_filestat_get` + `fd_close`", "time", ratio_max(1.1)),
+    ("stat_10k", "`path_filestat_get` of each of 10k files", "time", ratio_max(1.1)),
+    ("readdir_1k", "`fd_readdir` 1,000 entries, 4 KiB buffer (per entry)", "elements", None),
+    ("readdir_10k", "`fd_readdir` 10,000 entries, 4 KiB buffer (per entry)", "elements", readdir_target()),
+    ("random_get_256", "`random_get` 256-byte chunks", "bytes", throughput_min(1300)),
+    ("stdout_pipe_64", "64-byte `fd_write` to stdout captured in memory", "time", None),
+    ("thread_spawn_join", "wasi-threads spawn + join", "time", legacy_threads_target()),
+]
+
+
+class Results:
+    def __init__(self, criterion_dir: Path, cli):
+        self.dir = criterion_dir
+        self.cli = cli
+        self.cache = {}
+
+    def load(self, workload, variant):
+        key = (workload, variant)
+        if key not in self.cache:
+            base = self.dir / workload / variant / "new"
+            try:
+                estimates = json.loads((base / "estimates.json").read_text())
+                bench = json.loads((base / "benchmark.json").read_text())
+            except FileNotFoundError:
+                self.cache[key] = None
+            else:
+                # The median of the per-iteration times of the samples: robust to the odd
+                # sample a noisy VM slows down.
+                self.cache[key] = (estimates["median"]["point_estimate"], bench.get("throughput"))
+        return self.cache[key]
+
+    def ns(self, workload, variant):
+        loaded = self.load(workload, variant)
+        return loaded and loaded[0]
+
+    def per_unit(self, workload, variant):
+        """ns per operation, or per element for element-throughput workloads."""
+        loaded = self.load(workload, variant)
+        if not loaded:
+            return None
+        ns, throughput = loaded
+        if throughput and "Elements" in throughput:
+            return ns / throughput["Elements"]
+        return ns
+
+    def throughput_mb(self, workload, variant):
+        loaded = self.load(workload, variant)
+        if not loaded or not loaded[1] or "Bytes" not in loaded[1]:
+            return None
+        return loaded[1]["Bytes"] / loaded[0] * 1e3
+
+    def ratio(self, workload, variant):
+        native, ours = self.ns(workload, "native"), self.ns(workload, variant)
+        if not native or ours is None:
+            return None
+        return ours / native
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "—"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    if ns >= 100:
+        return f"{ns:.0f} ns"
+    return f"{ns:.1f} ns"
+
+
+def fmt_mb(mb):
+    if mb is None:
+        return "—"
+    if mb >= 1000:
+        return f"{mb / 1000:.2f} GB/s"
+    return f"{mb:.0f} MB/s"
+
+
+def cell(results, workload, kind, variant):
+    if kind == "bytes":
+        return fmt_mb(results.throughput_mb(workload, variant))
+    return fmt_ns(results.per_unit(workload, variant))
+
+
+def ratio_cell(results, workload, variant):
+    ratio = results.ratio(workload, variant)
+    return "—" if ratio is None else f"{ratio:.2f}x"
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    return f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; capwasi at {commit or '?'}"
+
+
+def criterion_section(results):
+    lines = [
+        "## In-process (criterion, same Wasmtime 48 engine)",
+        "",
+        "Median time per operation (per entry for readdir) or throughput; ratios are time",
+        "relative to native (lower is better; for throughput rows 1/ratio is the fraction of",
+        "native throughput). `—`: not run for that host.",
+        "",
+        "| workload | " + " | ".join(HEADERS) + " | capwasi / native | wasmtime-wasi / native | target | met? |",
+        "|---" * (len(HEADERS) + 5) + "|",
+    ]
+    verdicts = []
+    for workload, label, kind, target in WORKLOADS:
+        if not any(results.load(workload, v) for v in VARIANTS):
+            continue
+        cells = [cell(results, workload, kind, v) for v in VARIANTS]
+        if target:
+            met, why = target.check(results, workload)
+            verdict = {True: f"**met** ({why})", False: f"**missed** ({why})", None: why}[met]
+            verdicts.append((label, target.text, met, why))
+        else:
+            verdict = ""
+        lines.append(
+            f"| {label} | " + " | ".join(cells)
+            + f" | {ratio_cell(results, workload, 'capwasi')} | {ratio_cell(results, workload, 'wasmtime_wasi')}"
+            + f" | {target.text if target else '—'} | {verdict} |"
+        )
+    clock = {v: results.ns("clock_time_get", v) for v in VARIANTS}
+    if clock["capwasi"] and clock["capwasi_async"]:
+        lines += [
+            "",
+            "### Sync and async per-call overhead (`clock_time_get`, current-thread Tokio runtime)",
+            "",
+            "| host | sync | async | async − sync |",
+            "|---|---|---|---|",
+        ]
+        for name, sync, asynch in [("capwasi", "capwasi", "capwasi_async"), ("wasmtime-wasi", "wasmtime_wasi", "wasmtime_wasi_async")]:
+            if clock[sync] and clock[asynch]:
+                lines.append(f"| {name} | {fmt_ns(clock[sync])} | {fmt_ns(clock[asynch])} | {fmt_ns(clock[asynch] - clock[sync])} |")
+    return lines, verdicts
+
+
+CLI_MODES = [
+    ("write1", "1-byte write to a file", "time"),
+    ("clock", "clock_gettime (monotonic)", "time"),
+    ("read1m", "read 1 MiB chunks", "read"),
+    ("pread", "64-byte pread, random offsets", "time"),
+    ("openstat", "open + fstat + close", "time"),
+    ("stat", "stat each of 10k files", "time"),
+    ("readdir", "readdir 10k entries (per entry)", "entries"),
+    ("random", "getentropy 256 bytes", "random"),
+    ("spawn", "thread spawn + join", "time"),
+]
+CLI_RUNTIMES = ["native", "capwasi", "wasmtime-46-legacy", "wasmtime-49-p1", "node-20"]
+
+
+def cli_section(cli):
+    per_op = cli.get("per_op_ns", {})
+    lines = [
+        "## CLI level (`cli_compare.sh`)",
+        "",
+        f"The C program `guests/c/wasi_ops.c` (zig cc -O2, wasm32-wasi and native) run by each CLI;",
+        f"per operation = (run with N ops − run with none) / N, start-up subtracted; median of",
+        f"{cli.get('runs', '?')} runs timed with {cli.get('timer', '?')}, {cli.get('date', '?')}.",
+        "Thread spawn+join is a WAT module (`-S threads`); native is pthread_create + join.",
+        "Cells: cost (x native).",
+        "",
+        "| operation | " + " | ".join(CLI_RUNTIMES) + " |",
+        "|---" * (len(CLI_RUNTIMES) + 1) + "|",
+    ]
+    for mode, label, kind in CLI_MODES:
+        row = per_op.get(mode)
+        errors = cli.get("errors", {}).get(mode, {})
+        if not row and not errors:
+            continue
+        native = (row or {}).get("native")
+        cells = []
+        for runtime in CLI_RUNTIMES:
+            ns = (row or {}).get(runtime)
+            if ns is None:
+                cells.append("failed" if runtime in errors else "—")
+                continue
+            if kind == "read":
+                value = fmt_mb((1 << 20) / ns * 1e3)
+            elif kind == "random":
+                value = fmt_mb(256 / ns * 1e3)
+            elif kind == "entries":
+                value = fmt_ns(ns / 10_000)
+            else:
+                value = fmt_ns(ns)
+            if native and runtime != "native":
+                value += f" ({ns / native:.2f}x)"
+            cells.append(value)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    startup = cli.get("startup_ms", {})
+    if startup:
+        lines.append("| start-up (subtracted) | " + " | ".join(
+            f"{startup[r]:.1f} ms" if r in startup else "—" for r in CLI_RUNTIMES) + " |")
+    versions = cli.get("versions", {})
+    if versions:
+        lines += ["", "Versions: " + "; ".join(f"{k}: `{v}`" for k, v in versions.items()) + "."]
+    errors = cli.get("errors", {})
+    if errors:
+        lines += ["", "Runs that failed:", ""]
+        for mode, by_runtime in errors.items():
+            for runtime, message in by_runtime.items():
+                lines.append(f"- {mode} under {runtime}: `{message.splitlines()[-1] if message else '?'}`")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    ap.add_argument("--criterion", type=Path, default=target_dir / "criterion")
+    ap.add_argument("--cli", type=Path, default=CRATE / "cli-results.json")
+    ap.add_argument("--out", type=Path, default=CRATE / "RESULTS.md")
+    args = ap.parse_args()
+
+    cli = json.loads(args.cli.read_text()) if args.cli.exists() else None
+    results = Results(args.criterion, cli)
+    body, verdicts = criterion_section(results)
+    lines = [
+        "# capwasi benchmark results",
+        "",
+        "Generated by `report.py` (see README.md for the commands). Targets: shared/targets.md.",
+        "",
+        f"Machine: {machine()}. Generated {time.strftime('%Y-%m-%d %H:%M %z')}.",
+        "",
+    ]
+    if verdicts:
+        met = sum(1 for v in verdicts if v[2] is True)
+        missed = [v for v in verdicts if v[2] is False]
+        lines += [f"Targets met: {met} of {len(verdicts)}."]
+        if missed:
+            lines += ["Missed: " + "; ".join(f"{label} ({why}; target {text})" for label, text, _, why in missed) + "."]
+        lines.append("")
+    lines += body
+    if cli:
+        lines += [""] + cli_section(cli)
+    else:
+        lines += ["", "CLI-level comparison: not run (`crates/capwasi-bench/cli_compare.sh`)."]
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
