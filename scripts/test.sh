@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs the whole capwasi test suite on a fresh machine: installs the guest C compiler, then
-# builds and runs every unit, guest, CLI and doc test, and runs the guest suite a second time
+# Runs the whole capwasi test suite on a fresh machine: installs the guest C compiler, fetches
+# the sources of the real programs the CLI tests build (Lua, SQLite), then builds and runs
+# every unit, guest, CLI and doc test, and runs the guest suite a second time
 # under the async (Tokio) linker.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-export CAPWASI_ZIG_PYTHON="$(scripts/guest-toolchain.sh)"
+# (Assigned before export: `export X="$(cmd)"` would hide a failing cmd from `set -e`.)
+CAPWASI_ZIG_PYTHON="$(scripts/guest-toolchain.sh)"
+CAPWASI_THIRD_PARTY="$(scripts/third-party.sh "$CAPWASI_ZIG_PYTHON")"
+export CAPWASI_ZIG_PYTHON CAPWASI_THIRD_PARTY
 cargo test --workspace --locked "$@"
 echo "--- the guest suite again, under the async linker"
 CAPWASI_LINKER=async cargo test --locked -p capwasi-tests --test suite "$@"
