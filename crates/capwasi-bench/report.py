@@ -94,7 +94,7 @@ WORKLOADS = [
     ("write_1mib", "`fd_write` 1 MiB chunks (rewind every 64 MiB)", "bytes", None),
     ("pread64_random", "64-byte `fd_pread`, random offsets of 64 MiB", "time", ratio_max(1.05)),
     ("open_fstat_close", "`path_open` + `fd_filestat_get` + `fd_close`", "time", ratio_max(1.1)),
-    ("stat_10k", "`path_filestat_get` of each of 10k files", "time", ratio_max(1.1)),
+    ("stat_10k", "`path_filestat_get` `d10000/NNNNN` (follow), 10k files", "time", ratio_max(1.1)),
     ("readdir_1k", "`fd_readdir` 1,000 entries, 4 KiB buffer (per entry)", "elements", None),
     ("readdir_10k", "`fd_readdir` 10,000 entries, 4 KiB buffer (per entry)", "elements", readdir_target()),
     ("random_get_256", "`random_get` 256-byte chunks", "bytes", throughput_min(1300)),
@@ -304,7 +304,8 @@ def cli_section(cli):
         lines += ["", "Runs that failed:", ""]
         for mode, by_runtime in errors.items():
             for runtime, message in by_runtime.items():
-                lines.append(f"- {mode} under {runtime}: `{message.splitlines()[-1] if message else '?'}`")
+                first = message.splitlines()[0] if message else "?"
+                lines.append(f"- {mode} under {runtime}: {first.replace('`', chr(39))}")
     return lines
 
 

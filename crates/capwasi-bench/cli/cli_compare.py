@@ -101,7 +101,10 @@ class Timer:
         """Runs cmd once (also warming caches); returns an error message or None."""
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
         if proc.returncode != 0:
-            return f"exit {proc.returncode}: {proc.stderr.decode(errors='replace').strip()[-300:]}"
+            lines = [line.strip() for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
+            # The first error line says why; a backtrace follows it.
+            why = next((line for line in lines if line.lower().startswith("error")), lines[0] if lines else "")
+            return f"exit {proc.returncode}: {why[:300]}"
         return None
 
     def once(self, cmd) -> float:
@@ -201,9 +204,11 @@ def main():
             results["errors"].setdefault(mode, {})[runtime] = err
             log(f"  {mode:9} {runtime:20} failed: {err}")
             return
-        t_probe = timer.once(make_cmd(probe))
-        per_op = max(t_probe - startup, 1e-4) / int(probe)
-        n = max(int(probe), int(args.seconds / per_op))
+        # Size the timed runs in two steps (the probe alone is dominated by start-up noise).
+        n = int(probe)
+        for _ in range(2):
+            per_op = max(timer.once(make_cmd(str(n))) - startup, 1e-4) / n
+            n = max(int(probe), int(args.seconds / per_op))
         t = timer.median(make_cmd(str(n)))
         ns = max(t - startup, 0.0) / n * 1e9
         results["per_op_ns"].setdefault(mode, {})[runtime] = ns
