@@ -160,6 +160,20 @@ impl WasiDir for OsDir {
     }
 
     fn open_at(&self, path: &str, options: &OpenOptions) -> Result<Opened> {
+        // `directory` is decided at lookup, before anything is created or truncated: a file
+        // named with it must come back `notdir` untouched.
+        if options.oflags.contains(OFlags::DIRECTORY) {
+            // A trailing slash resolves the last component like a directory (POSIX).
+            let follow = options.follow || path.ends_with('/');
+            let meta = if follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
+            // A symlink not followed is left to the kernel, which answers `loop`.
+            if let Ok(meta) = meta
+                && !meta.is_dir()
+                && !meta.file_type().is_symlink()
+            {
+                return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+            }
+        }
         let create = options.oflags.contains(OFlags::CREAT);
         let exclusive = create && options.oflags.contains(OFlags::EXCL);
         let truncate = options.oflags.contains(OFlags::TRUNC);

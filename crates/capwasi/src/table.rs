@@ -109,6 +109,17 @@ impl FdTable {
         Ok(fd)
     }
 
+    /// Fails with `nfile` when [`FdTable::push`] would: calls that create something before
+    /// they get a descriptor (`path_open` with `creat` or `trunc`) ask first, so a full table
+    /// leaves no side effect.
+    pub fn check_room(&self) -> Result<()> {
+        let slots = self.read();
+        if slots.free.is_empty() && slots.entries.len() as u32 >= slots.max_fds {
+            return Err(Error::new(Errno::Nfile).context("descriptor table is full"));
+        }
+        Ok(())
+    }
+
     /// Puts `descriptor` at exactly `fd`, replacing what was there (POSIX `dup2`).
     ///
     /// Numbers up to the table's limit are accepted even when unused, so a program can move

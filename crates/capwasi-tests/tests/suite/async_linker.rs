@@ -64,7 +64,8 @@ fn a_thousand_guests_sleeping_100ms_share_two_workers() {
     let elapsed = started.elapsed();
     assert!(exits.iter().all(|exit| *exit == Some(0)), "every poll succeeds");
     // Sleeping one after another would take 100 s; holding a worker per sleeper, 50 s.
-    assert!(elapsed < Duration::from_secs(2), "1000 concurrent 100 ms sleeps took {elapsed:?}");
+    // Alone this takes well under 1 s; the bound leaves room for a loaded CI machine.
+    assert!(elapsed < Duration::from_secs(10), "1000 concurrent 100 ms sleeps took {elapsed:?}");
     assert!(elapsed >= Duration::from_millis(100));
 }
 

@@ -52,7 +52,6 @@ fn security_libc_exit_flushes_buffered_stdio_through_the_host() {
 /// regular file is `notdir` (Linux checks `O_DIRECTORY` at lookup, before `O_TRUNC` acts),
 /// and the file keeps its bytes, whether or not `fd_write` was asked for.
 #[test]
-#[ignore = "host bug: OsDir::open_at truncates the file before refusing directory|trunc on it with notdir"]
 fn security_path_open_directory_trunc_on_a_file_is_notdir_and_truncates_nothing() {
     use crate::security_util::{i, l, Driver, ENOTDIR};
     use capwasi_os::WasiCtxBuilderExt;

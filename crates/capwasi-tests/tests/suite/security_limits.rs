@@ -100,7 +100,6 @@ const IOVS: u32 = 24000;
 /// `EMFILE` has none (the kernel allocates the descriptor before it creates or truncates):
 /// no file created by `creat`, no data destroyed by `trunc`.
 #[test]
-#[ignore = "host bug: path_open creates/truncates the file before the fd table refuses it with nfile"]
 fn security_path_open_refused_with_nfile_creates_and_truncates_nothing() {
     let (arena, mut d) = driver(1, |b| {
         b.max_fds(4);

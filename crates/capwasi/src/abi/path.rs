@@ -94,6 +94,7 @@ pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u3
         return Err(Error::new(Errno::Notcapable).context("directory does not grant write access").into());
     }
     mem.check(opened_fd, 4)?;
+    ctx.table.check_room()?;
     let options = OpenOptions {
         follow,
         oflags,
