@@ -93,6 +93,13 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                     Err(err) => return Ok(err.errno() as i32),
                 };
                 while let Some(wait) = poller.check() {
+                    // Virtual time (deterministic runs) sleeps by moving its clocks, not ours.
+                    if wait.files.is_empty()
+                        && let Some(timeout) = wait.timeout
+                        && get(caller.data_mut()).ctx.sched().complete_sleep(timeout)
+                    {
+                        continue;
+                    }
                     if !wait_any(&wait).await {
                         return Ok(capwasi::Errno::Inval as i32);
                     }

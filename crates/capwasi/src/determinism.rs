@@ -89,6 +89,11 @@ impl WasiSched for VirtualSched {
         Ok(())
     }
 
+    fn complete_sleep(&self, timeout: Duration) -> bool {
+        self.time.advance(timeout);
+        true
+    }
+
     #[cfg(unix)]
     fn wait(&self, fds: &[crate::sched::HostWait<'_>], timeout: Option<Duration>) -> Result<()> {
         match timeout {

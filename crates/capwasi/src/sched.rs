@@ -28,6 +28,13 @@ pub trait WasiSched: Send + Sync + 'static {
     /// Blocks for `timeout` (`None`: no limit).
     #[cfg(not(unix))]
     fn wait(&self, timeout: Option<Duration>) -> Result<()>;
+
+    /// For schedulers on virtual time: completes a sleep of `timeout` at once (moving their
+    /// clocks) and returns true. An async engine asks this before sleeping on its own timer,
+    /// which would otherwise wait in real time for a deadline only virtual time can reach.
+    fn complete_sleep(&self, _timeout: Duration) -> bool {
+        false
+    }
 }
 
 /// Scheduling on the calling host thread: `poll(2)` for descriptors, a plain sleep otherwise.
