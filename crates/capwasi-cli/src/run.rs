@@ -6,7 +6,7 @@ use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
 use crate::options::{wasi_options, EngineArgs, GuardRails};
 use crate::trace::TraceArgs;
-use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, WasiThreads};
+use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, imports_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use std::sync::Arc;
 use clap::Args;
@@ -124,7 +124,7 @@ impl RunCommand {
         apply_guard_rails(&mut store, &rails).map_err(Failure::Host)?;
         if threads {
             define_shared_memory(&mut linker, &mut store, &module, |host| &mut host.wasi).map_err(Failure::Host)?;
-        } else if module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared())) {
+        } else if imports_shared_memory(&module) {
             return Err(Failure::Host(anyhow!("module imports a shared memory (a wasi-threads program): run it with -S threads")));
         }
         let linker = Arc::new(linker);

@@ -60,7 +60,7 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
     /// other threads may be blocked in host calls and cannot be stopped any other way. Use
     /// [`WasiThreads::on_exit`] to react otherwise.
     pub fn new(module: Module, linker: Arc<Linker<T>>) -> WasiThreads<T> {
-        let shares_memory = module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared()));
+        let shares_memory = imports_shared_memory(&module);
         WasiThreads {
             module,
             linker,
@@ -197,6 +197,11 @@ pub fn add_thread_spawn_to_linker<T: Clone + Send + 'static>(
         }
     })?;
     Ok(())
+}
+
+/// Whether `module` imports a shared memory, i.e. is a wasi-threads program.
+pub fn imports_shared_memory(module: &Module) -> bool {
+    module.imports().any(|import| import.ty().memory().is_some_and(|ty| ty.is_shared()))
 }
 
 /// The shared memory `module` imports, created and defined in `linker` under its import

@@ -154,9 +154,12 @@ impl CallClass {
 
 /// Runs a call that may block on a disk so the runtime can move other tasks off this worker.
 fn run<R>(class: CallClass, call: impl FnOnce() -> R) -> R {
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if class == CallClass::Disk && multi_thread {
+    // Only disk calls ask which runtime they are on: the other calls stay on the fast path.
+    let multi_thread = || {
+        tokio::runtime::Handle::try_current()
+            .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+    };
+    if class == CallClass::Disk && multi_thread() {
         tokio::task::block_in_place(call)
     } else {
         call()

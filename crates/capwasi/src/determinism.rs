@@ -155,10 +155,10 @@ impl Virtualizer {
     /// The listing of directory `fd` sorted by name, read afresh when `cookie` is 0 (a new
     /// pass) or when none is kept for `fd`. Cookies are positions in it.
     pub fn listing(&self, fd: u32, cookie: u64, dir: &dyn WasiDir) -> Result<Arc<Vec<Listed>>> {
-        if cookie != 0 {
-            if let Some(listing) = crate::lock(&self.listings).get(&fd) {
-                return Ok(Arc::clone(listing));
-            }
+        if cookie != 0
+            && let Some(listing) = crate::lock(&self.listings).get(&fd)
+        {
+            return Ok(Arc::clone(listing));
         }
         let dev = dir.filestat()?.dev;
         let mut entries = Vec::new();
