@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole capwasi test suite on a fresh machine: installs the guest C compiler, fetches
 # the sources of the real programs the CLI tests build (Lua, SQLite), then builds and runs
-# every unit, guest, CLI and doc test, and runs the guest suite a second time
-# under the async (Tokio) linker.
+# every unit, guest, CLI and doc test, and runs the guest suite again under the async
+# (Tokio) linker, on wasmi, and with every granted directory held by the in-memory
+# filesystem (capwasi-memfs) instead of cap-std.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -15,6 +16,8 @@ echo "--- the guest suite again, under the async linker"
 CAPWASI_LINKER=async cargo test --locked -p capwasi-tests --test suite "$@"
 echo "--- the guest suite again, on wasmi"
 CAPWASI_ENGINE=wasmi cargo test --locked -p capwasi-tests --test suite "$@"
+echo "--- the guest suite again, with directories in memory (capwasi-memfs)"
+CAPWASI_FS=mem cargo test --locked -p capwasi-tests --test suite "$@"
 echo "--- the core builds without any engine"
 if cargo tree --locked -p capwasi -e normal,build | grep -qE 'wasmtime|wasmi'; then
     echo "error: the capwasi core depends on an engine:" >&2

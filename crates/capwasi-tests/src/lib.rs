@@ -164,6 +164,7 @@ pub struct Guest {
     pub builder: WasiCtxBuilder,
     stdout: WritePipe<Vec<u8>>,
     stderr: WritePipe<Vec<u8>>,
+    dirs: GrantedDirs,
 }
 
 impl Guest {
@@ -183,7 +184,7 @@ impl Guest {
         let mut builder = WasiCtx::builder();
         builder.os_clocks().arg(argv0).stdout(stdout.clone()).stderr(stderr.clone());
         let reference = ReferenceSpec { args: vec![argv0.to_string()], ..ReferenceSpec::default() };
-        Guest { source, reference, builder, stdout, stderr }
+        Guest { source, reference, builder, stdout, stderr, dirs: GrantedDirs::default() }
     }
 
     /// Appends arguments after argv[0].
@@ -209,17 +210,102 @@ impl Guest {
         self
     }
 
-    /// Grants host directory `host` as `guest`.
+    /// Grants host directory `host` as `guest`, on the backend [`fs_backend`] selects.
     pub fn dir(mut self, host: &Path, guest: &str) -> Guest {
         self.reference.dirs.push((host.to_path_buf(), guest.to_string()));
-        self.builder.preopened_host_dir(host, guest).expect("opening preopen dir");
+        self.dirs.preopen(&mut self.builder, host, guest, false);
         self
     }
 
-    /// Runs `_start` and reports how it ended.
+    /// Grants host directory `host` as `guest` on the OS backend whatever [`fs_backend`]
+    /// says: for tests about the host directory itself (races with host-side changes) and
+    /// differential tests against the OS-backed reference host.
+    pub fn host_dir(mut self, host: &Path, guest: &str) -> Guest {
+        self.reference.dirs.push((host.to_path_buf(), guest.to_string()));
+        self.builder.preopened_dir(capwasi_os::OsDir::open_ambient(host).expect("opening preopen dir"), guest);
+        self
+    }
+
+    /// Grants host directory `host` read-only as `guest`, on the backend [`fs_backend`]
+    /// selects.
+    pub fn dir_read_only(mut self, host: &Path, guest: &str) -> Guest {
+        self.dirs.preopen(&mut self.builder, host, guest, true);
+        self
+    }
+
+    /// Runs `_start` and reports how it ended; in-memory directories are then saved back to
+    /// their host directories.
     pub fn run(mut self) -> Outcome {
         let ctx = self.builder.build().expect("building the context");
-        run_module(&self.source, Arc::new(ctx), &self.stdout, &self.stderr)
+        let outcome = run_module(&self.source, Arc::new(ctx), &self.stdout, &self.stderr);
+        self.dirs.save();
+        outcome
+    }
+}
+
+/// Which backend serves the directories tests grant: `CAPWASI_FS=mem` runs the filesystem
+/// tests on capwasi-memfs, so the same test code checks both backends; default (or `os`) is
+/// the cap-std backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsBackend {
+    /// Host directories through cap-std (`capwasi-os`).
+    Os,
+    /// Each host directory loaded into its own in-memory filesystem before the run and saved
+    /// back to it afterwards, so host-side checks of the result hold for both backends.
+    Mem,
+}
+
+/// The backend `CAPWASI_FS` selects.
+pub fn fs_backend() -> FsBackend {
+    match std::env::var("CAPWASI_FS").as_deref() {
+        Err(_) | Ok("") | Ok("os") => FsBackend::Os,
+        Ok("mem") => FsBackend::Mem,
+        Ok(other) => panic!("CAPWASI_FS={other}: expected os or mem"),
+    }
+}
+
+/// Directories granted to one guest, on the selected backend. In memory, every granted
+/// directory is a subtree of one filesystem (as host directories share one host filesystem,
+/// so renames and links between two preopens work the same), and remembers where to be
+/// saved.
+#[derive(Default)]
+pub struct GrantedDirs {
+    memory: Option<capwasi_memfs::MemFs>,
+    to_save: Vec<(String, PathBuf)>,
+    count: usize,
+}
+
+impl GrantedDirs {
+    /// Preopens host directory `host` as `guest` on `builder`.
+    pub fn preopen(&mut self, builder: &mut WasiCtxBuilder, host: &Path, guest: &str, read_only: bool) {
+        fn grant(builder: &mut WasiCtxBuilder, dir: impl capwasi::WasiDir, guest: &str, read_only: bool) {
+            if read_only {
+                builder.preopened_dir_read_only(dir, guest);
+            } else {
+                builder.preopened_dir(dir, guest);
+            }
+        }
+        match fs_backend() {
+            FsBackend::Os => grant(builder, capwasi_os::OsDir::open_ambient(host).expect("opening preopen dir"), guest, read_only),
+            FsBackend::Mem => {
+                let fs = self.memory.get_or_insert_with(capwasi_memfs::MemFs::new);
+                let at = format!("granted{}", self.count);
+                self.count += 1;
+                fs.create_dir_all(&at).expect("making the in-memory directory");
+                fs.load_dir_into(host, &at).unwrap_or_else(|e| panic!("loading {} into memory: {e}", host.display()));
+                grant(builder, fs.open_dir(&at).expect("opening the in-memory directory"), guest, read_only);
+                if !read_only {
+                    self.to_save.push((at, host.to_path_buf()));
+                }
+            }
+        }
+    }
+
+    /// Saves every in-memory directory back to its host directory.
+    pub fn save(&mut self) {
+        let Some(fs) = &self.memory else { return };
+        let pairs: Vec<(&str, &Path)> = self.to_save.iter().map(|(at, host)| (at.as_str(), host.as_path())).collect();
+        fs.save_dirs(&pairs).unwrap_or_else(|e| panic!("saving the in-memory trees: {e}"));
     }
 }
 

@@ -120,7 +120,16 @@ fn fs_differential_agrees_with_wasmtime_wasi_p1() {
         let mine = guest.run();
         let (theirs_sb, guest) = scenario();
         let theirs = guest.run_reference();
-        if (mine.exit, &mine.stdout) != (theirs.exit, &theirs.stdout) {
+        // The in-memory backend lists in creation order, the kernel in its hash order: the
+        // same entries, in another order, which POSIX leaves open.
+        let in_order = |out: &[u8]| {
+            let mut lines: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
+            if !crate::fs_util::host_inodes() && name.starts_with("readdir/") {
+                lines.sort();
+            }
+            lines.join(&b'\n')
+        };
+        if (mine.exit, in_order(&mine.stdout)) != (theirs.exit, in_order(&theirs.stdout)) {
             failures.push(format!(
                 "{name}:\n--- capwasi exit {:?}\n{}--- wasmtime-wasi exit {:?} trap {:?}\n{}",
                 mine.exit,

@@ -220,14 +220,14 @@ fn fs_links_hard_link_shares_the_inode_and_nlink_becomes_2() {
 fn fs_links_host_sees_nlink_2_after_path_link() {
     let sb = Sandbox::new();
     sb.file("a.txt", "A");
-    let guest = Guest::wat(format!(
+    let guest = Guest::wat(
         r#"(module
             (import "wasi_snapshot_preview1" "path_link" (func $link (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
             (memory (export "memory") 1)
             (data (i32.const 0) "a.txtb.txt")
             (func (export "_start") (call $exit (call $link (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 5) (i32.const 3) (i32.const 5) (i32.const 5)))))"#
-    ))
+    )
     .dir(sb.path(), "/sandbox");
     guest.run().assert_exit(0);
     let (a, b) = (fs::metadata(sb.path().join("a.txt")).unwrap(), fs::metadata(sb.path().join("b.txt")).unwrap());

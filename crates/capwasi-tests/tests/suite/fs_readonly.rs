@@ -4,7 +4,6 @@
 
 use crate::fs_util::{tree, Sandbox};
 use capwasi::types::Rights;
-use capwasi_os::OsDir;
 use capwasi_tests::{Guest, Outcome};
 
 fn run_read_only(mode: &str) -> (Sandbox, Outcome) {
@@ -12,8 +11,7 @@ fn run_read_only(mode: &str) -> (Sandbox, Outcome) {
     sb.file("file.txt", "read only data\n").file("sub/inner.txt", "inner\n").mkdir("emptydir");
     sb.symlink("file.txt", "link");
     let before = tree(sb.path());
-    let mut guest = Guest::c("fs_readonly").args([mode]);
-    guest.builder.preopened_dir_read_only(OsDir::open_ambient(sb.path()).unwrap(), "/ro");
+    let guest = Guest::c("fs_readonly").args([mode]).dir_read_only(sb.path(), "/ro");
     let outcome = guest.run();
     assert_eq!(tree(sb.path()), before, "the read-only directory changed");
     sb.assert_outside_untouched();

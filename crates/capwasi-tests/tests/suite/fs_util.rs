@@ -230,3 +230,10 @@ pub fn contents(dir: &Path) -> BTreeMap<PathBuf, String> {
         })
         .collect()
 }
+
+/// Whether guests see the host's own device and inode numbers: true on the OS backend; the
+/// in-memory backend (`CAPWASI_FS=mem`) numbers its inodes itself, a documented difference,
+/// so tests check those numbers for consistency instead.
+pub fn host_inodes() -> bool {
+    capwasi_tests::fs_backend() == capwasi_tests::FsBackend::Os
+}

@@ -6,7 +6,6 @@
 
 use crate::fs_util::tree;
 use crate::security_util::{basic_layout, symlink, Arena, SECRET};
-use capwasi_os::OsDir;
 use capwasi_tests::{Guest, Outcome};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -89,8 +88,7 @@ fn security_rename_and_link_between_a_writable_and_a_read_only_preopen_are_notca
     });
     let (rw, ro) = (arena.dir(0), arena.dir(1));
     let (rw_before, ro_before) = (tree(rw), tree(ro));
-    let mut guest = Guest::c("security_escape").args(["ro_pair"]).dir(rw, "/rw");
-    guest.builder.preopened_dir_read_only(OsDir::open_ambient(ro).unwrap(), "/ro");
+    let guest = Guest::c("security_escape").args(["ro_pair"]).dir(rw, "/rw").dir_read_only(ro, "/ro");
     check(
         &arena,
         guest,
@@ -142,8 +140,7 @@ fn security_renumber_onto_a_preopen_number_carries_only_the_moved_descriptors_re
     });
     let (sb, ro) = (arena.dir(0), arena.dir(1));
     let ro_before = tree(ro);
-    let mut guest = Guest::c("security_escape").args(["renumber"]).dir(sb, "/sandbox");
-    guest.builder.preopened_dir_read_only(OsDir::open_ambient(ro).unwrap(), "/ro");
+    let guest = Guest::c("security_escape").args(["renumber"]).dir(sb, "/sandbox").dir_read_only(ro, "/ro");
     check(
         &arena,
         guest,

@@ -79,7 +79,7 @@ fn racers(sb: &Path, inside_ino: u64) -> Vec<std::thread::JoinHandle<Outcome>> {
             std::thread::spawn(move || -> Outcome {
                 Guest::c("security_race")
                     .args([GUEST_MS.to_string(), inside_ino.to_string()])
-                    .dir(&sb, "/sandbox")
+                    .host_dir(&sb, "/sandbox")
                     .run()
             })
         })
@@ -184,7 +184,7 @@ fn security_a_guest_swapping_a_directory_for_a_symlink_out_never_lets_another_gu
             via_proc(&root).to_str().unwrap().to_string(),
         ];
         std::thread::spawn(move || -> Outcome {
-            Guest::c("security_race").args(["swap".to_string(), GUEST_MS.to_string()]).args(targets).dir(&sb, "/sandbox").run()
+            Guest::c("security_race").args(["swap".to_string(), GUEST_MS.to_string()]).args(targets).host_dir(&sb, "/sandbox").run()
         })
     };
     let guests = racers(&sb, inside_ino);

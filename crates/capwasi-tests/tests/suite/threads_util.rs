@@ -12,6 +12,7 @@
 use capwasi::pipe::WritePipe;
 use capwasi::{WasiCtx, WasiCtxBuilder};
 use capwasi_os::WasiCtxBuilderExt;
+use capwasi_tests::GrantedDirs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, ThreadExit, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
 use std::path::{Path, PathBuf};
@@ -101,6 +102,7 @@ pub struct ThreadedGuest {
     stderr: WritePipe<Vec<u8>>,
     max_threads: Option<usize>,
     deadline: Duration,
+    dirs: GrantedDirs,
 }
 
 impl ThreadedGuest {
@@ -123,12 +125,12 @@ impl ThreadedGuest {
         let stderr = WritePipe::new_in_memory();
         let mut builder = WasiCtx::builder();
         builder.os_clocks().arg(name).stdout(stdout.clone()).stderr(stderr.clone());
-        ThreadedGuest { module, builder, stdout, stderr, max_threads: None, deadline: Duration::from_secs(60) }
+        ThreadedGuest { module, builder, stdout, stderr, max_threads: None, deadline: Duration::from_secs(60), dirs: GrantedDirs::default() }
     }
 
     /// Grants host directory `host` as `guest`.
     pub fn dir(mut self, host: &Path, guest: &str) -> ThreadedGuest {
-        self.builder.preopened_host_dir(host, guest).expect("opening preopen dir");
+        self.dirs.preopen(&mut self.builder, host, guest, false);
         self
     }
 
@@ -209,6 +211,7 @@ impl ThreadedGuest {
             }
         };
         let elapsed = start.elapsed();
+        self.dirs.save();
         let thread_exit = threads.exit().cloned();
         if let Some(reported) = &reported {
             assert_eq!(Some(reported), thread_exit.as_ref(), "on_exit and WasiThreads::exit disagree");

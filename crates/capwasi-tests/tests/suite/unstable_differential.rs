@@ -117,7 +117,7 @@ fn unstable_seek_filestat_and_poll_agree_with_reference() {
     let dir = scratch();
     let wat = guest_wat();
     let stat_both = || (fs::metadata(dir.path().join("data.bin")).unwrap(), fs::metadata(dir.path()).unwrap());
-    let ours = Guest::wat(wat.clone()).dir(dir.path(), "/sandbox").run();
+    let ours = Guest::wat(wat.clone()).host_dir(dir.path(), "/sandbox").run();
     let after_ours = stat_both();
     let reference = run_reference_unstable(&wat, dir.path());
     let after_reference = stat_both();
@@ -186,7 +186,7 @@ fn unstable_unknown_whence_is_inval_where_reference_traps() {
         );
         let wat = module(Imports::Unstable, &[data(0x200, b"data.bin"), SEEK.to_string()].concat(), &body);
         let dir = scratch();
-        let ours = Guest::wat(wat.clone()).dir(dir.path(), "/sandbox").run();
+        let ours = Guest::wat(wat.clone()).host_dir(dir.path(), "/sandbox").run();
         assert_eq!(lines(&ours), [h32(0), h32(INVAL), "aa".repeat(8)], "whence {whence}");
         let reference = run_reference_unstable(&wat, dir.path());
         assert_eq!(reference.exit, None, "{reference:?}");

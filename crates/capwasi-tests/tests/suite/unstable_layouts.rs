@@ -137,7 +137,7 @@ fn unstable_fd_seek_numbers_whence_cur_0_end_1_set_2() {
     }
     let dir = scratch();
     let wat = module(Imports::Unstable, &format!("{}{FD_FUNCS}", paths()), &body);
-    let out = Guest::wat(wat).dir(dir.path(), "/sandbox").run();
+    let out = Guest::wat(wat).host_dir(dir.path(), "/sandbox").run();
     assert_lines(&lines(&out), &expect.0);
 }
 
@@ -182,7 +182,7 @@ fn unstable_filestat_is_56_bytes_with_u32_nlink_and_writes_nothing_past_them() {
 
     let dir = scratch();
     let wat = module(Imports::Unstable, &paths(), &body);
-    let out = Guest::wat(wat).dir(dir.path(), "/sandbox").run();
+    let out = Guest::wat(wat).host_dir(dir.path(), "/sandbox").run();
     let got = lines(&out);
 
     // Metadata after the run: the guest only opened and stat'ed, so nothing moved.
@@ -305,6 +305,6 @@ fn unstable_poll_oneoff_strides_56_byte_subscriptions_and_reads_the_identifier_l
     expect_poll(&mut expect, "again", 0, &again);
 
     let dir = scratch();
-    let out = Guest::wat(module(Imports::Unstable, &extra, &body)).dir(dir.path(), "/sandbox").run();
+    let out = Guest::wat(module(Imports::Unstable, &extra, &body)).host_dir(dir.path(), "/sandbox").run();
     assert_lines(&lines(&out), &expect.0);
 }

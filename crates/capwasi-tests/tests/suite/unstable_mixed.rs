@@ -105,7 +105,7 @@ fn unstable_and_preview1_share_descriptors_in_one_module() {
     );
     let dir = scratch();
     let wat = module(Imports::Both, &format!("{}{}", paths(), fd_funcs()), &body);
-    let out = Guest::wat(wat).dir(dir.path(), "/sandbox").run();
+    let out = Guest::wat(wat).host_dir(dir.path(), "/sandbox").run();
     let got = lines(&out);
 
     let meta = fs::metadata(dir.path().join("other.txt")).unwrap();
@@ -172,7 +172,7 @@ fn fdstat_of(s: &str, fd: u32) -> String {
 /// A guest with stdio, the scratch dir (fd 3), a TCP listener (fd 4, the one descriptor whose
 /// preview1 rights hold `sock_accept`).
 fn with_listener(wat: String, dir: &tempfile::TempDir) -> Guest {
-    let mut guest = Guest::wat(wat).dir(dir.path(), "/sandbox");
+    let mut guest = Guest::wat(wat).host_dir(dir.path(), "/sandbox");
     let listener = OsTcpListener::bind("127.0.0.1:0".parse().unwrap()).expect("binding a loopback listener");
     guest.builder.preopened_listener(listener);
     guest
