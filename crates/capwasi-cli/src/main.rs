@@ -1,6 +1,7 @@
 //! `capwasi`: run WASI Preview 1 programs from the command line.
 
 mod compile;
+mod memdirs;
 mod options;
 mod run;
 mod trace;

@@ -5,6 +5,7 @@ use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
 use crate::options::{wasi_options, EngineArgs, GuardRails};
+use crate::memdirs::{MemDirArgs, MemDirs};
 use crate::trace::TraceArgs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, imports_shared_memory, WasiThreads};
 use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
@@ -28,9 +29,12 @@ pub struct RunCommand {
     dirs: Vec<String>,
 
     /// Grant a listening TCP socket bound to ADDR:PORT (port 0 picks a free port and prints
-    /// the address bound on stderr). Listeners get fds after every --dir.
+    /// the address bound on stderr). Listeners get fds after every --dir and --mem-dir.
     #[arg(long = "tcplisten", value_name = "ADDR:PORT")]
     tcplisten: Vec<String>,
+
+    #[command(flatten)]
+    mem: MemDirArgs,
 
     #[command(flatten)]
     engine: EngineArgs,
@@ -114,7 +118,7 @@ impl RunCommand {
         let (engine, rails) = (setup.engine, setup.guard_rails);
         let threads = wasi_threads || setup.wasm_threads;
         let module = self.load_module(&engine).map_err(Failure::Host)?;
-        let ctx = self.build_ctx().map_err(Failure::Host)?;
+        let (ctx, mem_dirs) = self.build_ctx().map_err(Failure::Host)?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         add_to_linker_sync(&mut linker, |host| &mut host.wasi).map_err(Failure::Host)?;
@@ -154,6 +158,9 @@ impl RunCommand {
             }
             Some(name) => self.invoke(&mut store, &instance, name)?,
         };
+        // In-memory directories are saved however the program ended, a trap included: what
+        // it left is what there is to inspect.
+        mem_dirs.save().map_err(Failure::Host)?;
         match outcome {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(err) => match exit_code(&err) {
@@ -178,7 +185,7 @@ impl RunCommand {
         unsafe { Module::deserialize(engine, &bytes) }.with_context(|| format!("cannot load precompiled module `{path}`"))
     }
 
-    fn build_ctx(&self) -> Result<WasiCtx> {
+    fn build_ctx(&self) -> Result<(WasiCtx, MemDirs)> {
         let mut builder = WasiCtx::builder();
         builder.os_clocks().inherit_stdio().trace(self.trace.install()?);
         if self.deterministic {
@@ -209,6 +216,8 @@ impl RunCommand {
             };
             opened.with_context(|| format!("--dir `{spec}`: cannot open host directory `{}`", dir.host))?;
         }
+        // After every --dir: in-memory directories get the descriptors that follow.
+        let mem_dirs = self.mem.preopen(&mut builder)?;
         for spec in &self.tcplisten {
             let addr: std::net::SocketAddr =
                 spec.parse::<std::net::SocketAddr>().with_context(|| format!("--tcplisten `{spec}`: expected ADDR:PORT"))?;
@@ -218,7 +227,9 @@ impl RunCommand {
             }
             builder.preopened_listener(listener);
         }
-        Ok(builder.build()?)
+        let ctx = builder.build()?;
+        mem_dirs.follow_clock(std::sync::Arc::clone(&ctx.clocks().realtime));
+        Ok((ctx, mem_dirs))
     }
 
     /// Calls an export by name, converting trailing arguments to its parameter types and

@@ -1255,3 +1255,89 @@ fn max_memory_size_makes_memory_grow_fail() {
     assert_status(&run(&[&module]), 2);
     assert_status(&run(&["-W", "max-memory-size=lots", &module]), 1);
 }
+
+// --mem-dir / --mem-save: directories held in memory, filled from a host directory or a tar
+// archive, written out after the run.
+
+#[test]
+fn mem_dir_from_a_host_directory_is_changed_in_memory_only_and_saved_where_asked() {
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(source.path().join("keep.txt"), "kept").unwrap();
+    std::fs::write(source.path().join("gone.txt"), "to delete").unwrap();
+    std::fs::create_dir(source.path().join("sub")).unwrap();
+    std::fs::write(source.path().join("sub/old.txt"), "old").unwrap();
+    let saved = tempfile::tempdir().unwrap();
+    let out = saved.path().join("out");
+    let mem_dir = format!("{}::/data", source.path().display());
+    let save = format!("/data::{}", out.display());
+    let output = run(&[
+        "--mem-dir", &mem_dir, "--mem-dir", "/scratch", "--mem-save", &save,
+        &guest("file_tool"),
+        "cat", "/data/keep.txt", "write", "/data/new.txt", "fresh", "rm", "/data/gone.txt",
+        "mv", "/data/sub/old.txt", "/data/sub/moved.txt", "ln", "/data/keep.txt", "/data/hard.txt",
+        "write", "/scratch/tmp.txt", "temporary", "mv", "/scratch/tmp.txt", "/data/from-scratch.txt",
+        "ls", "/data", "ls", "/scratch",
+    ]);
+    assert_status(&output, 0);
+    assert_eq!(
+        text(&output.stdout),
+        "cat /data/keep.txt: kept\nwrite /data/new.txt\nrm /data/gone.txt\nmv /data/sub/old.txt /data/sub/moved.txt\n\
+         ln /data/keep.txt /data/hard.txt\nwrite /scratch/tmp.txt\nmv /scratch/tmp.txt /data/from-scratch.txt\n\
+         ls /data: from-scratch.txt hard.txt keep.txt new.txt sub\nls /scratch:\n"
+    );
+    // The source is untouched: every change happened in memory.
+    assert_eq!(std::fs::read_to_string(source.path().join("gone.txt")).unwrap(), "to delete");
+    assert!(!source.path().join("new.txt").exists());
+    assert_eq!(std::fs::read_to_string(source.path().join("sub/old.txt")).unwrap(), "old");
+    // The saved tree is the final one, hard link included.
+    use std::os::unix::fs::MetadataExt;
+    let names = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(&out), ["from-scratch.txt", "hard.txt", "keep.txt", "new.txt", "sub"]);
+    assert_eq!(names(&out.join("sub")), ["moved.txt"]);
+    assert_eq!(std::fs::read_to_string(out.join("new.txt")).unwrap(), "fresh");
+    assert_eq!(std::fs::read_to_string(out.join("from-scratch.txt")).unwrap(), "temporary");
+    let (keep, hard) = (std::fs::metadata(out.join("keep.txt")).unwrap(), std::fs::metadata(out.join("hard.txt")).unwrap());
+    assert_eq!((keep.ino(), keep.nlink()), (hard.ino(), 2));
+}
+
+#[test]
+fn mem_dir_loads_and_saves_tar_archives_and_read_only_mem_dirs_refuse_writes() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    std::fs::create_dir_all(tree.join("docs")).unwrap();
+    std::fs::write(tree.join("docs/readme.txt"), "from the archive").unwrap();
+    let archive = work.path().join("in.tar");
+    let status = Command::new("tar").arg("-cf").arg(&archive).arg("-C").arg(&tree).arg("docs").status().expect("running tar");
+    assert!(status.success());
+    let saved = work.path().join("out.tar");
+    let output = run(&[
+        "--mem-dir", &format!("{}::/in", archive.display()), "--mem-dir", &format!("{}::/ro:ro", tree.display()),
+        "--mem-save", &format!("/in::{}", saved.display()),
+        &guest("file_tool"),
+        "cat", "/in/docs/readme.txt", "write", "/in/docs/added.txt", "added", "cat", "/ro/docs/readme.txt",
+        "write", "/ro/docs/nope.txt", "x",
+    ]);
+    assert_status(&output, 3);
+    assert_eq!(
+        text(&output.stdout),
+        "cat /in/docs/readme.txt: from the archive\nwrite /in/docs/added.txt\ncat /ro/docs/readme.txt: from the archive\n\
+         write /ro/docs/nope.txt: errno 76 (Capabilities insufficient)\n"
+    );
+    // The archive written after the run holds the guest's change; nothing reached the host.
+    let listing = Command::new("tar").arg("-tf").arg(&saved).output().expect("running tar");
+    let mut names: Vec<String> = text(&listing.stdout).lines().map(str::to_string).collect();
+    names.sort();
+    assert_eq!(names, ["docs/", "docs/added.txt", "docs/readme.txt"]);
+    assert!(!tree.join("docs/nope.txt").exists() && !tree.join("docs/added.txt").exists());
+}
+
+#[test]
+fn mem_save_of_an_unknown_guest_path_is_a_one_line_error() {
+    let output = run(&["--mem-dir", "/a", "--mem-save", "/b::out", &guest("hello")]);
+    assert_status(&output, 1);
+    assert!(one_line_error(&output).contains("no --mem-dir is granted as `/b`"));
+}

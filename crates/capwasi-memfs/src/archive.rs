@@ -34,6 +34,12 @@ impl MemFs {
     /// entry replaces a file of the same name. Absolute paths, `..` and paths through a
     /// symlink are refused; other entry kinds (devices, FIFOs) are skipped.
     pub fn load_tar(&self, reader: impl Read) -> io::Result<()> {
+        self.load_tar_into(reader, ".")
+    }
+
+    /// Like [`MemFs::load_tar`], into the existing directory `dir` of this filesystem.
+    pub fn load_tar_into(&self, reader: impl Read, dir: &str) -> io::Result<()> {
+        let into = self.open_dir(dir).map_err(wasi_to_io)?.node;
         let mut archive = tar::Archive::new(reader);
         let _ns = self.inner.namespace();
         let fs = &*self.inner;
@@ -44,7 +50,7 @@ impl MemFs {
             let kind = entry.header().entry_type();
             let mtime = entry.header().mtime().unwrap_or(0).saturating_mul(1_000_000_000);
             let Some(name) = components.pop() else { continue };
-            let parent = fs.ensure_dir(components.iter().map(String::as_str)).map_err(wasi_to_io)?;
+            let parent = fs.ensure_dir(&into, components.iter().map(String::as_str)).map_err(wasi_to_io)?;
             let existing = parent.dir().map_err(wasi_to_io)?.get(&name).cloned();
             let node = match kind {
                 tar::EntryType::Directory => match existing {
@@ -79,7 +85,7 @@ impl MemFs {
                     let target = entry.link_name()?.ok_or_else(|| invalid(format!("hard link {path:?} has no target")))?;
                     let mut target_components = archive_components(&target)?;
                     let target_name = target_components.pop().ok_or_else(|| invalid(format!("hard link {path:?} to nothing")))?;
-                    let target_dir = fs.ensure_dir(target_components.iter().map(String::as_str)).map_err(wasi_to_io)?;
+                    let target_dir = fs.ensure_dir(&into, target_components.iter().map(String::as_str)).map_err(wasi_to_io)?;
                     let source = target_dir.dir().map_err(wasi_to_io)?.get(&target_name).cloned();
                     let source = source.filter(|node| !node.is_dir()).ok_or_else(|| invalid(format!("hard link {path:?} to {target:?}, which is not an earlier file")))?;
                     if !existing.as_ref().is_some_and(|node| Arc::ptr_eq(node, &source)) {
@@ -103,10 +109,16 @@ impl MemFs {
     /// Writes the whole tree as a tar archive (GNU format, names in sorted order, hard links
     /// as links to the first name saved), then finishes the archive.
     pub fn save_tar(&self, writer: impl Write) -> io::Result<()> {
+        self.save_tar_from(".", writer)
+    }
+
+    /// Like [`MemFs::save_tar`], for the subtree at directory `dir` of this filesystem.
+    pub fn save_tar_from(&self, dir: &str, writer: impl Write) -> io::Result<()> {
+        let from = self.open_dir(dir).map_err(wasi_to_io)?.node;
         let mut builder = tar::Builder::new(writer);
         let _ns = self.inner.namespace();
         let mut saved = HashMap::new();
-        append_tree(&mut builder, &self.inner.root, Path::new(""), &mut saved)?;
+        append_tree(&mut builder, &from, Path::new(""), &mut saved)?;
         builder.into_inner()?.flush()
     }
 }
@@ -137,7 +149,10 @@ fn append_tree<W: Write>(builder: &mut tar::Builder<W>, dir: &Arc<Node>, rel: &P
                 header.set_entry_type(tar::EntryType::Directory);
                 header.set_mode(0o755);
                 header.set_size(0);
-                builder.append_data(&mut header, &path, io::empty())?;
+                // Directory names end in a slash, as tar itself writes them.
+                let mut name = path.clone().into_os_string();
+                name.push("/");
+                builder.append_data(&mut header, &name, io::empty())?;
                 append_tree(builder, node, &path, saved)?;
             }
             Kind::File { .. } => {

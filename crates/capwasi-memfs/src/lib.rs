@@ -137,7 +137,7 @@ impl MemFs {
     /// Creates directory `path` and any missing parents.
     pub fn create_dir_all(&self, path: &str) -> Result<()> {
         let _ns = self.inner.namespace();
-        self.inner.ensure_dir(path.split('/').filter(|c| !c.is_empty() && *c != "."))?;
+        self.inner.ensure_dir(&self.inner.root, path.split('/').filter(|c| !c.is_empty() && *c != "."))?;
         Ok(())
     }
 
@@ -279,10 +279,10 @@ impl FsInner {
         Ok(())
     }
 
-    /// The directory reached by following `components` from the root, creating what is
+    /// The directory reached by following `components` from `from`, creating what is
     /// missing; symlinks are never followed (host-side loading must not be redirected).
-    fn ensure_dir<'a>(&self, components: impl IntoIterator<Item = &'a str>) -> Result<Arc<Node>> {
-        let mut dir = Arc::clone(&self.root);
+    fn ensure_dir<'a>(&self, from: &Arc<Node>, components: impl IntoIterator<Item = &'a str>) -> Result<Arc<Node>> {
+        let mut dir = Arc::clone(from);
         for name in components {
             if name == ".." || name.len() > node::NAME_MAX {
                 return Err(Error::new(Errno::Inval).context(format_args!("bad path component {name:?}")));
