@@ -20,7 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a WebAssembly module (.wasm or .wat) that imports WASI.
-    Run(run::RunCommand),
+    Run(Box<run::RunCommand>),
     /// Compile a module ahead of time into a .cwasm for `run --allow-precompiled`.
     Compile(compile::CompileCommand),
 }
