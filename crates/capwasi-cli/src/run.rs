@@ -187,7 +187,7 @@ impl RunCommand {
 
     fn build_ctx(&self) -> Result<(WasiCtx, MemDirs)> {
         let mut builder = WasiCtx::builder();
-        builder.os_clocks().inherit_stdio().trace(self.trace.install()?);
+        builder.os_clocks().inherit_stdio().trace(self.trace.install()?).trace_data(self.trace.data_limit());
         if self.deterministic {
             builder.deterministic(self.seed.unwrap_or(0));
         }

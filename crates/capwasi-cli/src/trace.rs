@@ -28,9 +28,19 @@ pub struct TraceArgs {
     /// `text` (default) or `json` (one object per line).
     #[arg(long, value_name = "FORMAT", requires = "trace", default_value = "text")]
     trace_format: String,
+
+    /// Also show the bytes each call moved (read, written, sent, received, random, listed),
+    /// at most N per call (default 64). Off unless asked: buffers may hold secrets.
+    #[arg(long, value_name = "N", requires = "trace", num_args = 0..=1, require_equals = true, default_missing_value = "64")]
+    trace_data: Option<usize>,
 }
 
 impl TraceArgs {
+    /// Most bytes of data to show per call (0: none).
+    pub fn data_limit(&self) -> usize {
+        self.trace_data.unwrap_or(0)
+    }
+
     /// Installs the trace as the process's tracing subscriber; returns whether tracing is on.
     pub fn install(&self) -> Result<bool> {
         let Some(destination) = &self.trace else { return Ok(false) };
@@ -86,8 +96,9 @@ impl<S: Subscriber> Layer<S> for CallTrace {
             return;
         }
         let line = if self.json {
+            let data = if call.data.is_empty() { String::new() } else { format!(",\"data\":{}", json_string(&call.data)) };
             format!(
-                "{{\"call\":{},\"args\":{},\"result\":{},\"returned\":{},\"duration_ns\":{}}}\n",
+                "{{\"call\":{},\"args\":{},\"result\":{},\"returned\":{}{data},\"duration_ns\":{}}}\n",
                 json_string(&call.import),
                 json_string(&call.args),
                 json_string(&call.result),
@@ -96,7 +107,8 @@ impl<S: Subscriber> Layer<S> for CallTrace {
             )
         } else {
             let returned = if call.returned.is_empty() { String::new() } else { format!(" {}", call.returned) };
-            format!("{}({}) = {}{} [{} ns]\n", call.import, call.args, call.result, returned, call.duration_ns)
+            let data = if call.data.is_empty() { String::new() } else { format!(" data={}", call.data) };
+            format!("{}({}) = {}{returned}{data} [{} ns]\n", call.import, call.args, call.result, call.duration_ns)
         };
         // One write per line, so lines from guest threads never interleave.
         let mut out = self.out.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -110,6 +122,7 @@ struct CallFields {
     args: String,
     result: String,
     returned: String,
+    data: String,
     duration_ns: u64,
 }
 
@@ -120,6 +133,7 @@ impl Visit for CallFields {
             "args" => &mut self.args,
             "result" => &mut self.result,
             "returned" => &mut self.returned,
+            "data" => &mut self.data,
             _ => return,
         };
         slot.push_str(value);

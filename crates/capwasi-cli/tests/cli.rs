@@ -1341,3 +1341,29 @@ fn mem_save_of_an_unknown_guest_path_is_a_one_line_error() {
     assert_status(&output, 1);
     assert!(one_line_error(&output).contains("no --mem-dir is granted as `/b`"));
 }
+
+#[test]
+fn trace_shows_buffer_contents_only_with_trace_data_and_cuts_them_to_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("key.txt"), "TOKEN-0123456789\n").unwrap();
+    let dir_arg = format!("{}::/d", dir.path().display());
+    let module = guest("file_tool");
+    let plain = run(&["--trace", "--dir", &dir_arg, &module, "cat", "/d/key.txt"]);
+    assert_status(&plain, 0);
+    assert_eq!(text(&plain.stdout), "cat /d/key.txt: TOKEN-0123456789\n\n");
+    let trace = text(&plain.stderr);
+    assert!(trace.contains("fd_read(") && !trace.contains("TOKEN") && !trace.contains("data="), "{trace}");
+
+    let with_data = run(&["--trace", "--trace-data=8", "--dir", &dir_arg, &module, "cat", "/d/key.txt"]);
+    assert_status(&with_data, 0);
+    let trace = text(&with_data.stderr);
+    assert!(trace.lines().any(|line| line.starts_with("fd_read(") && line.contains(r#" data="TOKEN-01"... ["#)), "{trace}");
+    assert!(trace.lines().any(|line| line.starts_with("fd_write(fd=1,") && line.contains(r#"data="cat /d/k"..."#)), "{trace}");
+    // A read at the end of the file moved nothing, and says so.
+    assert!(trace.lines().any(|line| line.starts_with("fd_read(") && line.contains("nread=0 data=\"\" [")), "{trace}");
+
+    let json = run(&["--trace", "--trace-data", "--trace-format", "json", "--dir", &dir_arg, &module, "cat", "/d/key.txt"]);
+    assert_status(&json, 0);
+    let trace = text(&json.stderr);
+    assert!(trace.contains(r#""data":"\"TOKEN-0123456789\\n\"""#), "escaped newline, whole (under 64 bytes): {trace}");
+}

@@ -29,6 +29,7 @@ pub struct WasiCtx {
     pub(crate) random: Arc<dyn WasiRandom>,
     pub(crate) sched: Arc<dyn WasiSched>,
     pub(crate) trace: bool,
+    pub(crate) trace_data: usize,
     pub(crate) virtualizer: Option<Arc<Virtualizer>>,
 }
 
@@ -173,6 +174,7 @@ pub struct WasiCtxBuilder {
     sched: Arc<dyn WasiSched>,
     max_fds: u32,
     trace: bool,
+    trace_data: usize,
     virtualizer: Option<Arc<Virtualizer>>,
 }
 
@@ -200,6 +202,7 @@ impl WasiCtxBuilder {
             sched: Arc::new(ThreadSched),
             max_fds: DEFAULT_MAX_FDS,
             trace: false,
+            trace_data: 0,
             virtualizer: None,
         }
     }
@@ -350,6 +353,14 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// With [`WasiCtxBuilder::trace`], also puts in each event the first `max_bytes` bytes
+    /// a call moved (read, written, sent, received, random): off (0) by default, since
+    /// buffers may hold secrets.
+    pub fn trace_data(&mut self, max_bytes: usize) -> &mut Self {
+        self.trace_data = max_bytes;
+        self
+    }
+
     /// Makes runs reproducible: virtual clocks and sleeps, randomness from `seed`, listings in
     /// name order, virtual device and inode numbers (see [`crate::determinism`]). Replaces the
     /// clocks, scheduler and randomness set so far.
@@ -417,6 +428,7 @@ impl WasiCtxBuilder {
             random: Arc::clone(&self.random),
             sched: Arc::clone(&self.sched),
             trace: self.trace,
+            trace_data: self.trace_data,
             virtualizer: self.virtualizer.clone(),
         })
     }

@@ -6,7 +6,9 @@
 //! context built without `trace`), a call costs one cached check and nothing is formatted.
 //!
 //! Only what describes the call is read from guest memory: path strings, iovec counts and
-//! totals, and the result values. Buffer contents (which may hold secrets) are never logged.
+//! totals, and the result values. Buffer contents (which may hold secrets) are logged only
+//! when the context was built with [`crate::WasiCtxBuilder::trace_data`], and then only the
+//! bytes the call moved, cut to the limit given.
 
 use crate::memory::GuestMemory;
 use crate::types::{FdFlags, FstFlags, LookupFlags, OFlags, RiFlags, Rights, SdFlags};
@@ -66,12 +68,17 @@ pub fn traced<R: CallReturn>(
         Err(Termination::Exit(exit)) => (format!("exit({})", exit.0), String::new()),
         Err(Termination::Trap(_)) => ("trap".to_string(), String::new()),
     };
+    let data = match &outcome {
+        Ok(value) if ctx.trace_data > 0 && value.errno() == Some(0) => describe_data(params, mem, ctx.trace_data),
+        _ => String::new(),
+    };
     tracing::trace!(
         target: "capwasi::call",
         import,
         args = args.as_str(),
         result = result.as_str(),
         returned = returned.as_str(),
+        data = data.as_str(),
         duration_ns
     );
     outcome
@@ -171,6 +178,53 @@ fn describe_results(params: &[(&'static str, u64)], mem: &GuestMemory<'_>) -> St
             }
             let _ = write!(out, "{name}={shown}");
         }
+    }
+    out
+}
+
+/// The bytes a successful call moved, cut to `limit`, escaped as a C string (`\n`, `\xff`),
+/// with `...` after a cut; empty for a call that moves no data.
+fn describe_data(params: &[(&'static str, u64)], mem: &GuestMemory<'_>, limit: usize) -> String {
+    let param = |wanted: &str| params.iter().find(|(name, _)| *name == wanted).map(|&(_, value)| value as u32);
+    let count_at = |name: &str| param(name).and_then(|ptr| mem.read::<u32>(ptr).ok());
+    // (the guest buffers, how many bytes of them the call moved)
+    let (bufs, moved) = if let (Some(list), Some(len)) = (param("iovs").or(param("ri_data")).or(param("si_data")), param("iovs_len").or(param("ri_data_len")).or(param("si_data_len"))) {
+        let Ok(iovs) = crate::abi::layout::read_iovecs(mem, list, len) else { return String::new() };
+        let moved = count_at("nread").or(count_at("nwritten")).or(count_at("ro_datalen")).or(count_at("so_datalen"));
+        (iovs.iter().map(|io| (io.ptr, io.len)).collect::<Vec<_>>(), moved)
+    } else if let (Some(buf), Some(len)) = (param("buf"), param("buf_len")) {
+        // random_get fills the buffer; path_readlink says how much it used.
+        (vec![(buf, len)], count_at("bufused").or(Some(len)))
+    } else {
+        return String::new();
+    };
+    let Some(moved) = moved else { return String::new() };
+    let mut left = (moved as usize).min(limit);
+    let mut out = String::from("\"");
+    for (ptr, len) in bufs {
+        if left == 0 {
+            break;
+        }
+        let take = (len as usize).min(left);
+        let Ok(bytes) = mem.read_bytes(ptr, take as u32) else { break };
+        for &byte in bytes.iter() {
+            match byte {
+                b'\n' => out.push_str("\\n"),
+                b'\t' => out.push_str("\\t"),
+                b'\r' => out.push_str("\\r"),
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                0x20..=0x7e => out.push(byte as char),
+                _ => {
+                    let _ = write!(out, "\\x{byte:02x}");
+                }
+            }
+        }
+        left -= take;
+    }
+    out.push('"');
+    if (moved as usize) > limit {
+        out.push_str("...");
     }
     out
 }
