@@ -43,6 +43,8 @@ impl MemFs {
         let mut archive = tar::Archive::new(reader);
         let _ns = self.inner.namespace();
         let fs = &*self.inner;
+        // Directory times are set last: every entry added beneath one moves its mtime.
+        let mut dir_times = Vec::new();
         for entry in archive.entries()? {
             let mut entry = entry?;
             let path = entry.path()?.into_owned();
@@ -99,7 +101,16 @@ impl MemFs {
                     continue;
                 }
             };
+            if node.is_dir() {
+                dir_times.push((node, mtime));
+                continue;
+            }
             let mut meta = node.meta();
+            meta.mtim = mtime;
+            meta.atim = mtime;
+        }
+        for (dir, mtime) in dir_times {
+            let mut meta = dir.meta();
             meta.mtim = mtime;
             meta.atim = mtime;
         }

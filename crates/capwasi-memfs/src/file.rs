@@ -145,9 +145,10 @@ impl WasiFile for MemFile {
         self.check_writable()?;
         let end = offset.checked_add(len).filter(|&end| end <= i64::MAX as u64).ok_or_else(|| Error::new(Errno::Fbig))?;
         let (mut content, quota) = self.node.content_mut().expect("a MemFile is always a regular file");
-        if end > content.len() {
-            content.set_len(quota, end)?;
-            drop(content);
+        let grows = end > content.len();
+        content.allocate(quota, end)?;
+        drop(content);
+        if grows {
             self.node.touch_modified(self.fs.now());
         }
         Ok(())

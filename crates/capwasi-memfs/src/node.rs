@@ -228,8 +228,10 @@ impl FileData {
         let start = at;
         for buf in bufs {
             let n = (buf.len() as u64).min(self.size - at) as usize;
-            let (held, hole) = buf[..n].split_at_mut(self.bytes.len().saturating_sub(at as usize).min(n));
-            held.copy_from_slice(&self.bytes[at as usize..at as usize + held.len()]);
+            // Past the bytes held (in the hole) nothing is copied, only zeros.
+            let from = (at as usize).min(self.bytes.len());
+            let (held, hole) = buf[..n].split_at_mut((self.bytes.len() - from).min(n));
+            held.copy_from_slice(&self.bytes[from..from + held.len()]);
             hole.fill(0);
             at += n as u64;
             if at == self.size {
@@ -273,10 +275,25 @@ impl FileData {
         Ok(())
     }
 
+    /// Backs `..end` with bytes held (not a hole), growing the file if needed, so later
+    /// writes there cannot fail for lack of space (`posix_fallocate`).
+    pub fn allocate(&mut self, quota: &Quota, end: u64) -> Result<()> {
+        if end > self.bytes.len() as u64 {
+            self.hold(quota, end)?;
+        }
+        self.size = self.size.max(end);
+        Ok(())
+    }
+
     /// Replaces the whole content.
     pub fn replace(&mut self, quota: &Quota, bytes: Vec<u8>) -> Result<()> {
-        quota.charge(bytes.len() as u64)?;
-        quota.credit(self.bytes.len() as u64);
+        // Only the difference is charged: the old bytes are given back in the same step.
+        let (new, old) = (bytes.len() as u64, self.bytes.len() as u64);
+        if new > old {
+            quota.charge(new - old)?;
+        } else {
+            quota.credit(old - new);
+        }
         self.size = bytes.len() as u64;
         self.bytes = bytes;
         Ok(())

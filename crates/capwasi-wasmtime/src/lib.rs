@@ -91,10 +91,14 @@ impl WasiState {
 
 pub use capwasi::abi::Snapshot;
 
-/// Calls one import's implementation, through the tracer when tracing is on.
+/// Calls one import's implementation, through the tracer when tracing is on (and, with a
+/// `$traceable` of `false`, never: the benchmarks' baseline with tracing compiled out).
 macro_rules! call_import {
     ($ctx:ident, $mem:ident, $name:ident, $ret:ty, $imp:path, $($arg:ident),*) => {
-        if capwasi::abi::trace::enabled($ctx) {
+        call_import!(true; $ctx, $mem, $name, $ret, $imp, $($arg),*)
+    };
+    ($traceable:expr; $ctx:ident, $mem:ident, $name:ident, $ret:ty, $imp:path, $($arg:ident),*) => {
+        if $traceable && capwasi::abi::trace::enabled($ctx) {
             capwasi::abi::trace::traced(stringify!($name), &[$((stringify!($arg), $arg as u64)),*], $ctx, $mem, |ctx, mem| {
                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
             })
@@ -124,6 +128,25 @@ pub fn add_snapshot_to_linker_sync<T: 'static>(
     snapshot: Snapshot,
     get: fn(&mut T) -> &mut WasiState,
 ) -> wasmtime::Result<()> {
+    link_sync::<T, true>(linker, snapshot, get)
+}
+
+/// [`add_to_linker_sync`] with the tracing check compiled out: only for the benchmark that
+/// shows what that check costs when tracing is off.
+#[doc(hidden)]
+pub fn add_to_linker_sync_untraced<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&mut T) -> &mut WasiState,
+) -> wasmtime::Result<()> {
+    link_sync::<T, false>(linker, Snapshot::Preview1, get)?;
+    link_sync::<T, false>(linker, Snapshot::Unstable, get)
+}
+
+fn link_sync<T: 'static, const TRACEABLE: bool>(
+    linker: &mut Linker<T>,
+    snapshot: Snapshot,
+    get: fn(&mut T) -> &mut WasiState,
+) -> wasmtime::Result<()> {
     macro_rules! link_each {
         (
             module: $module:literal;
@@ -135,7 +158,7 @@ pub fn add_snapshot_to_linker_sync<T: 'static>(
                     stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
                         with_guest(&mut caller, get, |ctx, mem| {
-                            call_import!(ctx, mem, $name, $ret, $imp, $($arg),*)
+                            call_import!(TRACEABLE; ctx, mem, $name, $ret, $imp, $($arg),*)
                         })
                     },
                 )?;
