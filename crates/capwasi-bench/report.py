@@ -237,6 +237,26 @@ def criterion_section(results):
         for name, sync, asynch in [("capwasi", "capwasi", "capwasi_async"), ("wasmtime-wasi", "wasmtime_wasi", "wasmtime_wasi_async")]:
             if clock[sync] and clock[asynch]:
                 lines.append(f"| {name} | {fmt_ns(clock[sync])} | {fmt_ns(clock[asynch])} | {fmt_ns(clock[asynch] - clock[sync])} |")
+    trace_rows = []
+    for workload, label in [("clock_time_get", "`clock_time_get`"), ("write1_devnull", "1-byte `fd_write` to /dev/null")]:
+        group = f"trace_{workload}"
+        out_, off, on = (results.ns(group, v) for v in ("capwasi_untraced", "capwasi", "capwasi_trace_on"))
+        if out_ and off and on:
+            trace_rows.append(
+                f"| {label} | {fmt_ns(out_)} | {fmt_ns(off)} ({(off / out_ - 1) * 100:+.0f}%) | {fmt_ns(on)} (+{fmt_ns(on - off)}) |"
+            )
+    if trace_rows:
+        lines += [
+            "",
+            "### Call tracing (`trace_*` groups, sync linker)",
+            "",
+            "Compiled out: the glue without the tracing check (`add_to_linker_sync_untraced`). Off:",
+            "the default build and context. On: `builder.trace(true)` with a subscriber that formats",
+            "every call's fields as `--trace` does, into a sink (no write).",
+            "",
+            "| call | compiled out | off (vs compiled out) | on (cost per call) |",
+            "|---|---|---|---|",
+        ] + trace_rows
     return lines, verdicts
 
 

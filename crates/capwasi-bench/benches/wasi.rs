@@ -92,6 +92,17 @@ fn clock_time_get(c: &mut Criterion) {
     group.finish();
 }
 
+/// What call tracing costs: compiled out, compiled in but off (the default), and on with a
+/// subscriber that formats every call, on the two cheapest calls, where it shows most.
+fn trace_cost(c: &mut Criterion) {
+    const TRACE_HOSTS: &[Host] = &[Host::CapwasiUntraced, Host::Capwasi, Host::CapwasiTraceOn];
+    for workload in ["clock_time_get", "write1_devnull"] {
+        let mut group = c.benchmark_group(format!("trace_{workload}"));
+        hosts(&mut group, workload, TRACE_HOSTS, false);
+        group.finish();
+    }
+}
+
 fn fd_tell(c: &mut Criterion) {
     let mut group = c.benchmark_group("fd_tell");
     let mut file = std::fs::File::open(fixture().join("small")).unwrap();
@@ -278,7 +289,7 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = write_one_byte, clock_time_get, fd_tell, chunks, pread_random, open_stat_close,
+    targets = write_one_byte, clock_time_get, trace_cost, fd_tell, chunks, pread_random, open_stat_close,
         stat_entries, readdir, random_get, stdout_pipe, thread_spawn_join
 }
 criterion_main!(benches);

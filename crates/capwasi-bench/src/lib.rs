@@ -166,6 +166,12 @@ pub enum Host {
     WasmtimeWasi,
     /// wasmtime-wasi 48, `p1::add_to_linker_async`, on a current-thread Tokio runtime.
     WasmtimeWasiAsync,
+    /// capwasi's sync linker with the tracing check compiled out: the baseline for what
+    /// tracing costs when off.
+    CapwasiUntraced,
+    /// capwasi's sync linker with tracing on (`builder.trace(true)`) and a subscriber that
+    /// formats every event as `--trace` does, into a sink.
+    CapwasiTraceOn,
 }
 
 impl Host {
@@ -176,12 +182,16 @@ impl Host {
             Host::CapwasiAsync => "capwasi_async",
             Host::WasmtimeWasi => "wasmtime_wasi",
             Host::WasmtimeWasiAsync => "wasmtime_wasi_async",
+            Host::CapwasiUntraced => "capwasi_untraced",
+            Host::CapwasiTraceOn => "capwasi_trace_on",
         }
     }
 
     /// The host reported under `name`.
     pub fn from_name(name: &str) -> Option<Host> {
-        [Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi, Host::WasmtimeWasiAsync].into_iter().find(|h| h.name() == name)
+        [Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi, Host::WasmtimeWasiAsync, Host::CapwasiUntraced, Host::CapwasiTraceOn]
+            .into_iter()
+            .find(|h| h.name() == name)
     }
 
     fn is_async(self) -> bool {
@@ -548,10 +558,14 @@ impl Guest {
     pub fn new(host: Host, module: &Module, fixture: &Fixture) -> Guest {
         let engine = module.engine();
         let inner: Box<dyn Run> = match host {
-            Host::Capwasi | Host::CapwasiAsync => {
+            Host::Capwasi | Host::CapwasiAsync | Host::CapwasiUntraced | Host::CapwasiTraceOn => {
                 use capwasi_os::WasiCtxBuilderExt;
                 let mut builder = capwasi::WasiCtx::builder();
                 builder.stdout(capwasi::pipe::WritePipe::new_in_memory());
+                if host == Host::CapwasiTraceOn {
+                    install_trace_sink();
+                    builder.trace(true);
+                }
                 builder.preopened_host_dir(fixture.path(), "/work").expect("preopening the fixture");
                 builder.preopened_host_dir("/dev", "/dev").expect("preopening /dev");
                 let ctx = builder.build().expect("a capwasi context");
@@ -559,6 +573,8 @@ impl Guest {
                 let mut linker = Linker::new(engine);
                 if host.is_async() {
                     capwasi_wasmtime::add_to_linker_async(&mut linker, |s| s).expect("linking capwasi");
+                } else if host == Host::CapwasiUntraced {
+                    capwasi_wasmtime::add_to_linker_sync_untraced(&mut linker, |s| s).expect("linking capwasi");
                 } else {
                     capwasi_wasmtime::add_to_linker_sync(&mut linker, |s| s).expect("linking capwasi");
                 }
@@ -715,7 +731,8 @@ mod tests {
     //! catches a broken benchmark without running the benchmarks.
     use super::*;
 
-    const HOSTS: [Host; 4] = [Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi, Host::WasmtimeWasiAsync];
+    const HOSTS: [Host; 6] =
+        [Host::Capwasi, Host::CapwasiAsync, Host::WasmtimeWasi, Host::WasmtimeWasiAsync, Host::CapwasiUntraced, Host::CapwasiTraceOn];
 
     fn fixture() -> &'static Fixture {
         static FIXTURE: OnceLock<Fixture> = OnceLock::new();
@@ -770,4 +787,41 @@ mod tests {
     fn threads_spawn_and_join() {
         ThreadsGuest::new().bench(3);
     }
+}
+
+/// Installs, once per process, a global subscriber that formats every `capwasi::call` event
+/// into a line as `capwasi run --trace` does, and drops it: the cost of tracing on, minus the
+/// write. Contexts built without `trace(true)` never reach it.
+fn install_trace_sink() {
+    use std::fmt::Write as _;
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    struct Line(String);
+    impl Visit for Line {
+        fn record_str(&mut self, field: &Field, value: &str) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+        fn record_u64(&mut self, field: &Field, value: u64) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+    struct Sink;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sink {
+        fn enabled(&self, metadata: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+            metadata.target() == capwasi::abi::trace::TARGET
+        }
+        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            let mut line = Line(String::with_capacity(128));
+            event.record(&mut line);
+            std::hint::black_box(line.0);
+        }
+    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Sink));
+    });
 }
