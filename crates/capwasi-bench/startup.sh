@@ -3,7 +3,8 @@
 # already cached: the SQLite shell and the Lua interpreter that crates/capwasi-cli's
 # real-program tests build (run `cargo test -p capwasi-cli --test real_programs` first), each
 # doing almost nothing, so the time is start-up: reading the module, finding it in the
-# compilation cache, instantiating, running a few WASI calls, exiting.
+# compilation cache, instantiating, running a few WASI calls, exiting. Wasmtime gets
+# `-W exceptions=y` (capwasi has it on by default, as Wasmtime 48 does; Lua needs it).
 #
 # Each CLI gets its own fresh cache directory, warmed by one untimed run. Timed with
 # hyperfine (apt-get install hyperfine). Writes crates/capwasi-bench/STARTUP.md.
@@ -52,10 +53,10 @@ out="crates/capwasi-bench/STARTUP.md"
 measure() {
     local label="$1" module="$2"; shift 2
     local json="$work/$label.json"
-    XDG_CACHE_HOME="$work/capwasi-cache" hyperfine -N --warmup 3 --runs 30 --export-json "$json" \
+    XDG_CACHE_HOME="$work/capwasi-cache" hyperfine -N --warmup 3 --runs 30 --export-json "$json" ${HYPERFINE_FLAGS:-} \
         -n capwasi "$capwasi run $module $*" \
-        -n wasmtime46 "$wasmtime46 run -C cache=y -C cache-config=$work/wt46.toml -S preview2=n $module $*" \
-        -n wasmtime49 "$wasmtime49 run -C cache=y -C cache-config=$work/wt49.toml $module $*" >&2
+        -n wasmtime46 "$wasmtime46 run -W exceptions=y -C cache=y -C cache-config=$work/wt46.toml -S preview2=n $module $*" \
+        -n wasmtime49 "$wasmtime49 run -W exceptions=y -C cache=y -C cache-config=$work/wt49.toml $module $*" >&2
     python3 - "$json" "$label" "$(du -h "$module" | cut -f1)" >>"$out" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}

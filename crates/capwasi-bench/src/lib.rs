@@ -725,6 +725,43 @@ impl Default for ThreadsGuest {
     }
 }
 
+/// Installs, once per process, a global subscriber that formats every `capwasi::call` event
+/// into a line as `capwasi run --trace` does, and drops it: the cost of tracing on, minus the
+/// write. Contexts built without `trace(true)` never reach it.
+fn install_trace_sink() {
+    use std::fmt::Write as _;
+    use tracing::field::{Field, Visit};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    struct Line(String);
+    impl Visit for Line {
+        fn record_str(&mut self, field: &Field, value: &str) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+        fn record_u64(&mut self, field: &Field, value: u64) {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+    struct Sink;
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sink {
+        fn enabled(&self, metadata: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
+            metadata.target() == capwasi::abi::trace::TARGET
+        }
+        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            let mut line = Line(String::with_capacity(128));
+            event.record(&mut line);
+            std::hint::black_box(line.0);
+        }
+    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Sink));
+    });
+}
+
 #[cfg(test)]
 mod tests {
     //! Every guest runs a few iterations under every host and succeeds, so `cargo test`
@@ -787,41 +824,4 @@ mod tests {
     fn threads_spawn_and_join() {
         ThreadsGuest::new().bench(3);
     }
-}
-
-/// Installs, once per process, a global subscriber that formats every `capwasi::call` event
-/// into a line as `capwasi run --trace` does, and drops it: the cost of tracing on, minus the
-/// write. Contexts built without `trace(true)` never reach it.
-fn install_trace_sink() {
-    use std::fmt::Write as _;
-    use tracing::field::{Field, Visit};
-    use tracing_subscriber::layer::SubscriberExt;
-
-    struct Line(String);
-    impl Visit for Line {
-        fn record_str(&mut self, field: &Field, value: &str) {
-            let _ = write!(self.0, " {}={value}", field.name());
-        }
-        fn record_u64(&mut self, field: &Field, value: u64) {
-            let _ = write!(self.0, " {}={value}", field.name());
-        }
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            let _ = write!(self.0, " {}={value:?}", field.name());
-        }
-    }
-    struct Sink;
-    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Sink {
-        fn enabled(&self, metadata: &tracing::Metadata<'_>, _: tracing_subscriber::layer::Context<'_, S>) -> bool {
-            metadata.target() == capwasi::abi::trace::TARGET
-        }
-        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-            let mut line = Line(String::with_capacity(128));
-            event.record(&mut line);
-            std::hint::black_box(line.0);
-        }
-    }
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Sink));
-    });
 }
