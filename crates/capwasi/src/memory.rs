@@ -199,6 +199,11 @@ impl<'a> GuestMemory<'a> {
         slices: &[GuestSlice],
         write: impl FnOnce(&[IoSlice<'_>]) -> Result<usize>,
     ) -> Result<usize> {
+        // One buffer in a plain memory (nearly every call): no lists to build.
+        if let (Repr::Unshared(bytes), [one]) = (&self.repr, slices) {
+            let range = self.check(one.ptr, one.len)?;
+            return if range.is_empty() { write(&[]) } else { write(&[IoSlice::new(&bytes[range])]) };
+        }
         let ranges = self.check_all(slices)?;
         match &self.repr {
             Repr::Unshared(bytes) => {
@@ -230,6 +235,17 @@ impl<'a> GuestMemory<'a> {
         slices: &[GuestSlice],
         read: impl FnOnce(&mut [IoSliceMut<'_>]) -> Result<usize>,
     ) -> Result<usize> {
+        if let [one] = slices
+            && !self.is_shared()
+        {
+            let range = self.check(one.ptr, one.len)?;
+            let Repr::Unshared(bytes) = &mut self.repr else { unreachable!("checked unshared") };
+            if range.is_empty() {
+                return read(&mut []);
+            }
+            let len = range.len();
+            return Ok(read(&mut [IoSliceMut::new(&mut bytes[range])])?.min(len));
+        }
         let mut ranges = self.check_all(slices)?;
         if !pairwise_disjoint(&ranges) {
             ranges.truncate(1);

@@ -154,6 +154,11 @@ pub fn read_iovecs(mem: &GuestMemory<'_>, ptr: u32, count: u32) -> Result<IoVecs
     if count > MAX_IOVECS {
         return Err(Error::new(Errno::Inval).context(format_args!("{count} iovecs, at most {MAX_IOVECS}")));
     }
+    if count == 1 {
+        mem.check(ptr, IOVEC_SIZE)?;
+        let one = GuestSlice { ptr: mem.read(ptr)?, len: mem.read(ptr + 4)? };
+        return Ok(smallvec::smallvec![one]);
+    }
     mem.check_array(ptr, count, IOVEC_SIZE)?;
     let raw = mem.read_bytes(ptr, count * IOVEC_SIZE)?;
     Ok(raw
