@@ -196,6 +196,19 @@ fn stat_entries(c: &mut Criterion) {
     });
     hosts(&mut group, "stat_10k", SYNC_HOSTS, false);
     group.finish();
+
+    let mut group = c.benchmark_group("stat_10k_flat");
+    let dir = std::fs::File::open(fixture().path().join(format!("d{BIG_DIR}"))).unwrap();
+    let names: Vec<std::ffi::CString> = (0..BIG_DIR).map(|i| std::ffi::CString::new(entry_name(i)).unwrap()).collect();
+    group.bench_function("native", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |i| {
+                black_box(statat(&dir, names[(i % BIG_DIR as u64) as usize].as_c_str(), AtFlags::empty()).unwrap());
+            })
+        })
+    });
+    hosts(&mut group, "stat_10k_flat", SYNC_HOSTS, false);
+    group.finish();
 }
 
 fn readdir(c: &mut Criterion) {

@@ -349,7 +349,17 @@ pub mod guests {
     /// `path_filestat_get` of `d{n}/NNNNN` (entry `i % n`) under the fixture preopen,
     /// following symlinks: what wasi-libc's `stat("/work/d10000/00042")` asks for.
     pub fn stat_entries(n: usize) -> String {
-        let dir = format!("d{n}/");
+        stat_names(n, &format!("d{n}/"), &WORK_FD.to_string())
+    }
+
+    /// `path_filestat_get` (follow) of `NNNNN` under the opened directory `d{n}`: one
+    /// component, as a program working inside that directory names its files.
+    pub fn stat_entries_flat(n: usize) -> String {
+        stat_names(n, "", "(global.get $fd)")
+    }
+
+    fn stat_names(n: usize, dir: &str, dirfd: &str) -> String {
+        let dirfd = if dirfd.starts_with('(') { dirfd.to_string() } else { format!("(i32.const {dirfd})") };
         let digits_at = 300 + dir.len();
         let path_len = dir.len() + 5;
         let mut digits = String::new();
@@ -369,7 +379,7 @@ pub mod guests {
             &prefix,
             &format!(
                 r#"(local.set $k (i32.rem_u (local.get $i) (i32.const {n})))
-        {digits}(call $path_filestat_get (i32.const {WORK_FD}) (i32.const 1) (i32.const 300) (i32.const {path_len}) (i32.const 128))"#
+        {digits}(call $path_filestat_get {dirfd} (i32.const 1) (i32.const 300) (i32.const {path_len}) (i32.const 128))"#
             ),
         )
     }
@@ -466,6 +476,7 @@ pub fn workload(name: &str) -> Option<Workload> {
         "pread64_random" => (guests::pread(DATA_LEN - PREAD_LEN as u64), Some((WORK_FD, "data", 0, READ_RIGHTS))),
         "open_fstat_close" => (guests::open_stat_close(), None),
         "stat_10k" => (guests::stat_entries(10_000), None),
+        "stat_10k_flat" => (guests::stat_entries_flat(10_000), Some((WORK_FD, "d10000", O_DIRECTORY, DIR_RIGHTS))),
         "readdir_1k" => (guests::readdir(), Some((WORK_FD, "d1000", O_DIRECTORY, DIR_RIGHTS))),
         "readdir_10k" => (guests::readdir(), Some((WORK_FD, "d10000", O_DIRECTORY, DIR_RIGHTS))),
         "random_get_256" => (guests::random(), None),

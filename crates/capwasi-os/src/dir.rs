@@ -216,6 +216,20 @@ impl WasiDir for OsDir {
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {
+        // One plain name (no slash, not `.` or `..`) cannot lead out of this directory unless
+        // it is a symlink: one `fstatat` without following answers, instead of cap-std's
+        // open-beneath, stat, close. A symlink to follow takes cap-std's path.
+        if !path.is_empty() && !path.contains('/') && path != "." && path != ".." {
+            match rustix::fs::statat(&self.dir, path, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(host) => {
+                    let stat = stat::filestat(&host);
+                    if !(follow && stat.filetype == FileType::SymbolicLink) {
+                        return Ok(stat);
+                    }
+                }
+                Err(err) => return Err(io_err(err)),
+            }
+        }
         // A trailing slash makes the last component resolve like a directory, following a
         // symlink there (POSIX); cap-std's no-follow stat would drop it.
         let trailing_slash = path.ends_with('/');

@@ -86,6 +86,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Size of the memory in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Unshared(bytes) => bytes.len(),
@@ -104,6 +105,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Checks that `len` bytes at `ptr` lie inside the memory and returns their host range.
+    #[inline]
     pub fn check(&self, ptr: u32, len: u32) -> Result<Range<usize>> {
         let start = ptr as usize;
         let end = start + len as usize; // cannot overflow: both are below 2^32 on a 64-bit host
@@ -126,6 +128,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Reads a little-endian value at `ptr`; no alignment is required.
+    #[inline]
     pub fn read<T: GuestValue>(&self, ptr: u32) -> Result<T> {
         let range = self.check(ptr, T::SIZE as u32)?;
         let mut raw = [0u8; 16];
@@ -135,6 +138,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Writes a little-endian value at `ptr`; no alignment is required.
+    #[inline]
     pub fn write<T: GuestValue>(&mut self, ptr: u32, value: T) -> Result<()> {
         let range = self.check(ptr, T::SIZE as u32)?;
         let mut raw = [0u8; 16];
@@ -292,6 +296,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Copies a checked range out of guest memory.
+    #[inline]
     fn copy_out(&self, range: Range<usize>, out: &mut [u8]) {
         debug_assert_eq!(range.len(), out.len());
         match &self.repr {
@@ -307,6 +312,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Copies bytes into guest memory at a checked offset.
+    #[inline]
     fn copy_in(&mut self, start: usize, data: &[u8]) {
         match &mut self.repr {
             Repr::Unshared(bytes) => bytes[start..start + data.len()].copy_from_slice(data),

@@ -275,6 +275,7 @@ impl FdRights {
     }
 
     /// Fails with `notcapable` unless every right in `required` is in the base set.
+    #[inline]
     pub fn require(&self, required: Rights) -> crate::Result<()> {
         if self.base.contains(required) {
             Ok(())
