@@ -95,6 +95,7 @@ WORKLOADS = [
     ("pread64_random", "64-byte `fd_pread`, random offsets of 64 MiB", "time", ratio_max(1.05)),
     ("open_fstat_close", "`path_open` + `fd_filestat_get` + `fd_close`", "time", ratio_max(1.1)),
     ("stat_10k", "`path_filestat_get` `d10000/NNNNN` (follow), 10k files", "time", ratio_max(1.1)),
+    ("stat_10k_flat", "`path_filestat_get` `NNNNN` under the opened `d10000` (follow)", "time", None),
     ("readdir_1k", "`fd_readdir` 1,000 entries, 4 KiB buffer (per entry)", "elements", None),
     ("readdir_10k", "`fd_readdir` 10,000 entries, 4 KiB buffer (per entry)", "elements", readdir_target()),
     ("random_get_256", "`random_get` 256-byte chunks", "bytes", throughput_min(1300)),
