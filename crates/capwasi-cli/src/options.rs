@@ -163,6 +163,35 @@ const WASM_FEATURES: &[(&str, FeatureSwitch)] = &[
     ("wide-arithmetic", Config::wasm_wide_arithmetic),
 ];
 
+/// The `-W` switch a module needs, read from the engine's refusal to compile it ("exceptions
+/// proposal not enabled", "SIMD support is not enabled", ...), so the error can name the flag.
+pub fn feature_needed(err: &wasmtime::Error) -> Option<&'static str> {
+    let message = format!("{err:#}").to_lowercase();
+    if !(message.contains("not enabled") || message.contains("must be enabled") || message.contains("required")) {
+        return None;
+    }
+    // Longer names first: "relaxed simd" before "simd", "shared memor" before "memory64".
+    const NAMES: &[(&str, &str)] = &[
+        ("exceptions", "exceptions"),
+        ("relaxed simd", "relaxed-simd"),
+        ("simd", "simd"),
+        ("shared memor", "threads"),
+        ("threads", "threads"),
+        ("reference types", "reference-types"),
+        ("bulk memory", "bulk-memory"),
+        ("multi-memory", "multi-memory"),
+        ("multiple memories", "multi-memory"),
+        ("tail call", "tail-call"),
+        ("memory64", "memory64"),
+        ("function references", "function-references"),
+        ("gc proposal", "gc"),
+        ("extended const", "extended-const"),
+        ("wide arithmetic", "wide-arithmetic"),
+        ("multi-value", "multi-value"),
+    ];
+    NAMES.iter().find(|(needle, _)| message.contains(needle)).map(|&(_, flag)| flag)
+}
+
 /// WASI options `-S` understands.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WasiOptions {

@@ -175,7 +175,10 @@ impl RunCommand {
         let path = self.module();
         let bytes = std::fs::read(path).with_context(|| format!("cannot read module `{path}`"))?;
         if Engine::detect_precompiled(&bytes).is_none() {
-            return Module::new(engine, &bytes).with_context(|| format!("cannot load module `{path}`"));
+            return Module::new(engine, &bytes).map_err(|err| match crate::options::feature_needed(&err) {
+                Some(flag) => anyhow!("cannot load module `{path}`: {err:#}; it needs `-W {flag}=y`"),
+                None => err.context(format!("cannot load module `{path}`")),
+            });
         }
         if !self.allow_precompiled {
             bail!("`{path}` is a precompiled module; run it with --allow-precompiled if you built it yourself");

@@ -1367,3 +1367,19 @@ fn trace_shows_buffer_contents_only_with_trace_data_and_cuts_them_to_the_limit()
     let trace = text(&json.stderr);
     assert!(trace.contains(r#""data":"\"TOKEN-0123456789\\n\"""#), "escaped newline, whole (under 64 bytes): {trace}");
 }
+
+#[test]
+fn a_module_using_a_switched_off_proposal_gets_one_line_naming_the_flag_to_turn_it_on() {
+    let (_dir, tail) = wat_file(
+        "tail",
+        r#"(module (memory (export "memory") 1)
+             (func $nothing)
+             (func (export "_start") (return_call $nothing)))"#,
+    );
+    let tail = tail.to_str().unwrap();
+    let output = run(&["-W", "tail-call=n", tail]);
+    assert_status(&output, 1);
+    let error = one_line_error(&output);
+    assert!(error.contains(tail) && error.contains("it needs `-W tail-call=y`"), "{error}");
+    assert_status(&run(&[tail]), 0);
+}

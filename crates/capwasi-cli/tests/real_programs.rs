@@ -550,7 +550,7 @@ fn exceptions_switched_off_is_a_one_line_error_naming_the_proposal() {
         assert_status(&output, 1);
         assert_eq!(text(&output.stdout), "");
         let error = one_line_error(&output);
-        assert!(error.contains("exceptions"), "{error}");
+        assert!(error.contains("it needs `-W exceptions=y`"), "{error}");
         assert!(error.contains(module), "{error}");
     }
     // Switched on explicitly it runs as by default.
