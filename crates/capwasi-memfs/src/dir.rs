@@ -28,6 +28,21 @@ impl MemDir {
     }
 }
 
+/// The name a symlink or hard link is to be made under: `exist` if something is there
+/// already, `noent` for a trailing slash (a link is never a directory) or a removed
+/// directory.
+fn new_name(found: &crate::resolve::Resolved) -> Result<&str> {
+    if found.node.is_some() {
+        return Err(Error::new(Errno::Exist));
+    }
+    if found.dir_required {
+        return Err(Error::new(Errno::Noent).context("trailing slash on a new link"));
+    }
+    let name = found.name(Errno::Exist)?;
+    check_live(&found.parent)?;
+    Ok(name)
+}
+
 /// Refuses to add entries to a directory that has been removed (POSIX: `noent`).
 fn check_live(dir: &Node) -> Result<()> {
     if dir.dir()?.removed {
@@ -187,14 +202,7 @@ impl WasiDir for MemDir {
         }
         let _ns = self.fs.namespace();
         let found = resolve(&self.node, path, Last::LiteralBeneath)?;
-        if found.node.is_some() {
-            return Err(Error::new(Errno::Exist));
-        }
-        if found.dir_required {
-            return Err(Error::new(Errno::Noent).context("trailing slash on a new symlink"));
-        }
-        let name = found.name(Errno::Exist)?;
-        check_live(&found.parent)?;
+        let name = new_name(&found)?;
         let link = self.fs.new_symlink(target);
         self.fs.link(&found.parent, name, &link);
         Ok(())
@@ -251,14 +259,7 @@ impl WasiDir for MemDir {
         if from.dir_required {
             return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));
         }
-        if to.node.is_some() {
-            return Err(Error::new(Errno::Exist));
-        }
-        if to.dir_required {
-            return Err(Error::new(Errno::Noent).context("trailing slash on a new link"));
-        }
-        let to_name = to.name(Errno::Exist)?;
-        check_live(&to.parent)?;
+        let to_name = new_name(&to)?;
         self.fs.link(&to.parent, to_name, source);
         Ok(())
     }
