@@ -183,6 +183,10 @@ fn run<R>(class: CallClass, call: impl FnOnce() -> R) -> R {
 /// and may block, as in the sync linker).
 async fn wait_until_ready<T: 'static>(caller: &mut Caller<'_, T>, get: fn(&mut T) -> &mut WasiState, fd: u32, interest: Interest) {
     let Ok(file) = get(caller.data_mut()).ctx.table.file(fd) else { return };
+    // A regular file never makes a reader or writer wait: no syscalls to find that out.
+    if file.file.filetype().is_ok_and(|kind| kind == capwasi::types::FileType::RegularFile) {
+        return;
+    }
     if file.file.fdflags().is_ok_and(|flags| flags.contains(FdFlags::NONBLOCK)) {
         return;
     }
