@@ -18,6 +18,29 @@ fn run(args: &[&str]) -> Output {
     capwasi().args(args).output().expect("spawning capwasi")
 }
 
+/// The lines `reader` yields, as they come, from a thread of their own.
+fn lines_of(reader: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(reader)) {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
+/// Everything `reader` yields until its end, read on a thread of its own.
+fn read_all(mut reader: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut reader, &mut text);
+        text
+    })
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -349,7 +372,6 @@ struct Interactive {
 
 impl Interactive {
     fn spawn(args: &[&str]) -> Interactive {
-        use std::io::{BufRead, Read};
         let mut child = capwasi()
             .args(args)
             .stdin(Stdio::piped())
@@ -359,21 +381,9 @@ impl Interactive {
             .expect("spawning capwasi");
         let stdin = child.stdin.take();
         let out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let (send, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            text
-        });
+        let err = child.stderr.take().unwrap();
+        let lines = lines_of(out);
+        let stderr = read_all(err);
         Interactive { child, stdin, lines, stdout: Vec::new(), stderr }
     }
 
@@ -537,7 +547,7 @@ fn nonblock_on_guest_stdin_does_not_leak_to_the_host_descriptor() {
 /// writes the same test passes.
 #[test]
 fn nonblocking_write_to_a_full_stdout_pipe_gets_again_instead_of_blocking() {
-    use std::io::{BufRead, Read};
+    use std::io::Read;
     let mut child = capwasi()
         .args([&guest("poll_stdin"), "stdout_nonblock"])
         .stdout(Stdio::piped())
@@ -546,15 +556,7 @@ fn nonblocking_write_to_a_full_stdout_pipe_gets_again_instead_of_blocking() {
         .expect("spawning capwasi");
     let mut stdout = child.stdout.take().unwrap();
     let stderr = child.stderr.take().unwrap();
-    let (send, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if send.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = lines_of(stderr);
     let mut seen = Vec::new();
     let next = |seen: &mut Vec<String>, child: &mut std::process::Child| -> String {
         match lines.recv_timeout(std::time::Duration::from_secs(10)) {
@@ -844,29 +846,16 @@ struct SockServer {
 
 impl SockServer {
     fn spawn(args: &[&str]) -> SockServer {
-        use std::io::{BufRead, Read};
         let mut child = capwasi()
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawning capwasi");
-        let mut out = child.stdout.take().unwrap();
+        let out = child.stdout.take().unwrap();
         let err = child.stderr.take().unwrap();
-        let (send, stderr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(err).lines() {
-                let Ok(line) = line else { break };
-                if send.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdout = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = out.read_to_string(&mut text);
-            text
-        });
+        let stderr = lines_of(err);
+        let stdout = read_all(out);
         let first = stderr.recv_timeout(std::time::Duration::from_secs(20));
         let addr = first.as_ref().ok().and_then(|line| line.strip_prefix("capwasi: listening on ")?.parse().ok());
         let Some(addr) = addr else {
