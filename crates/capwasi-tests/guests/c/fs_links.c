@@ -6,9 +6,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static void try_stat(const char *label, const char *path, int follow) {
     __wasi_filestat_t st;

@@ -5,16 +5,13 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
 /* Directories opened with fd_write in their base rights are opened for writing: `isdir`. */
 #define DIR_RIGHTS (ALL_RIGHTS & ~(__wasi_rights_t)__WASI_RIGHTS_FD_WRITE)
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 #define ATIM __WASI_FSTFLAGS_ATIM
 #define MTIM __WASI_FSTFLAGS_MTIM
 #define ATIM_NOW __WASI_FSTFLAGS_ATIM_NOW
 #define MTIM_NOW __WASI_FSTFLAGS_MTIM_NOW
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static void print_stat(const char *label, const __wasi_filestat_t *st) {
     printf("%s dev=%" PRIu64 " ino=%" PRIu64 " type=%d nlink=%" PRIu64 " size=%" PRIu64 " atim=%" PRIu64

@@ -5,10 +5,8 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
 /* Directories opened with fd_write in their base rights are opened for writing: `isdir`. */
 #define DIR_RIGHTS (ALL_RIGHTS & ~(__wasi_rights_t)__WASI_RIGHTS_FD_WRITE)
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 #define READ __WASI_RIGHTS_FD_READ
 #define WRITE __WASI_RIGHTS_FD_WRITE
 #define CREAT __WASI_OFLAGS_CREAT

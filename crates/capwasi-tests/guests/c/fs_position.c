@@ -8,7 +8,6 @@
             __WASI_RIGHTS_FD_FDSTAT_SET_FLAGS | __WASI_RIGHTS_FD_FILESTAT_GET | __WASI_RIGHTS_FD_ALLOCATE |  \
             __WASI_RIGHTS_FD_ADVISE)
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static __wasi_fd_t open_rw(const char *path, __wasi_oflags_t oflags, __wasi_fdflags_t fdflags) {
     __wasi_fd_t fd;

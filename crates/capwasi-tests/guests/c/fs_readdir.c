@@ -6,14 +6,12 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
 #define DIR_RIGHTS (ALL_RIGHTS & ~(__wasi_rights_t)__WASI_RIGHTS_FD_WRITE)
 
 /* The directory listed: the sandbox opened with path_open(3, "."), or the preopen itself
    when the last argument is "preopen". */
 static __wasi_fd_t g_dir;
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 struct entry {
     uint64_t next, ino;

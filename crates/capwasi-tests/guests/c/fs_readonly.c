@@ -9,11 +9,8 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 #define BOTH_NOW (__WASI_FSTFLAGS_ATIM_NOW | __WASI_FSTFLAGS_MTIM_NOW)
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static void mutate(void) {
     __wasi_fd_t fd;

@@ -5,9 +5,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static __wasi_fd_t open_file(__wasi_fd_t dir, const char *path) {
     __wasi_fd_t fd;

@@ -6,9 +6,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
 static void show_rights(const char *label, __wasi_fd_t fd) {
     __wasi_fdstat_t st;

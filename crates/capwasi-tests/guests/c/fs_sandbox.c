@@ -5,37 +5,8 @@
 #include "guest.h"
 #include <stdint.h>
 
-#define ALL_RIGHTS ((__wasi_rights_t)0x3fffffff)
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 
-static void say(const char *label, __wasi_errno_t err) { printf("%s=%d\n", label, (int)err); }
 
-/* Opens `path` under `dir` for reading (following symlinks when `follow`), prints the errno,
-   and on success the first line of the file or `dir` for a directory. */
-static void try_read(const char *label, __wasi_fd_t dir, const char *path, int follow) {
-    __wasi_fd_t fd;
-    __wasi_errno_t err = __wasi_path_open(dir, follow ? FOLLOW : 0, path, 0,
-                                          __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_READDIR, ALL_RIGHTS, 0, &fd);
-    if (err != 0) {
-        say(label, err);
-        return;
-    }
-    __wasi_fdstat_t st;
-    CHECK_ERRNO(__wasi_fd_fdstat_get(fd, &st), 0);
-    if (st.fs_filetype == __WASI_FILETYPE_DIRECTORY) {
-        printf("%s=0 dir\n", label);
-    } else {
-        char buf[128] = {0};
-        __wasi_iovec_t iov = {.buf = (uint8_t *)buf, .buf_len = sizeof buf - 1};
-        __wasi_size_t n;
-        CHECK_ERRNO(__wasi_fd_read(fd, &iov, 1, &n), 0);
-        buf[n] = 0;
-        char *nl = strchr(buf, '\n');
-        if (nl) *nl = 0;
-        printf("%s=0 read \"%s\"\n", label, buf);
-    }
-    CHECK_ERRNO(__wasi_fd_close(fd), 0);
-}
 
 /* Creates `path` under `dir` with O_CREAT, printing the errno. */
 static void try_create(const char *label, __wasi_fd_t dir, const char *path) {

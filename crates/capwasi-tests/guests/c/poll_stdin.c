@@ -11,7 +11,7 @@ static __wasi_timestamp_t mono(void) {
     return t;
 }
 
-static void say(const char *line) {
+static void say_line(const char *line) {
     printf("%s\n", line);
     fflush(stdout);
 }
@@ -84,7 +84,7 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "wait") == 0) {
         /* The test writes "ping\n" about 300 ms after it sees "polling". */
         uint64_t t0 = mono();
-        say("polling");
+        say_line("polling");
         size_t n = poll_stdin(2000 * MS, ev);
         uint64_t t1 = mono();
         print_events(ev, n);
@@ -93,7 +93,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "timeout") == 0) {
         /* The test never writes and keeps the pipe open. */
         uint64_t t0 = mono();
-        say("polling");
+        say_line("polling");
         size_t n = poll_stdin(300 * MS, ev);
         uint64_t t1 = mono();
         print_events(ev, n);
@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "hangup") == 0) {
         /* The test closes the pipe without writing. */
         uint64_t t0 = mono();
-        say("polling");
+        say_line("polling");
         size_t n = poll_stdin(5000 * MS, ev);
         uint64_t t1 = mono();
         print_events(ev, n);
@@ -115,13 +115,13 @@ int main(int argc, char **argv) {
         printf("nonblock after: %s\n", nonblock_set() ? "yes" : "no");
         /* Open pipe, nothing written yet: again. */
         read_stdin();
-        say("waiting for data");
+        say_line("waiting for data");
         size_t n = poll_stdin(5000 * MS, ev);
         print_events(ev, n);
         read_stdin();
         /* Drained, still open: again. */
         read_stdin();
-        say("waiting for close");
+        say_line("waiting for close");
         n = poll_stdin(5000 * MS, ev);
         print_events(ev, n);
         /* Closed: end of file, not again. */

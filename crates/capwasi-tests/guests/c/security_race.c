@@ -15,7 +15,6 @@
 #include <inttypes.h>
 #include <stdint.h>
 
-#define FOLLOW __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW
 #define OPS 14
 
 static const char *names[OPS] = {"open",  "open_nofollow", "stat",   "lstat",   "create",   "unlink_new",
