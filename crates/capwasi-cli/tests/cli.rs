@@ -1203,6 +1203,20 @@ fn deterministic_runs_print_and_trace_the_same_bytes() {
     assert_ne!(first.stdout, other_seed.stdout);
 }
 
+#[test]
+fn deterministic_runs_with_a_mem_dir_stamp_files_in_virtual_time() {
+    let module = guest("file_tool");
+    let args = ["--deterministic", "--mem-dir", "/m", &module, "write", "/m/f", "hello", "stat", "/m/f"];
+    let (first, second) = (run(&args), run(&args));
+    assert_status(&first, 0);
+    assert_eq!(text(&first.stdout), text(&second.stdout));
+    // The virtual realtime clock starts at 2000-01-01T00:00:00Z (946684800 s).
+    let line = text(&first.stdout).lines().find(|l| l.starts_with("stat /m/f:")).unwrap().to_string();
+    let mtime: f64 = line.rsplit("mtime=").next().unwrap().parse().unwrap();
+    assert!((946_684_800.0..946_684_900.0).contains(&mtime), "{line}");
+    assert!(line.contains("size=5"), "{line}");
+}
+
 fn wat_module(dir: &std::path::Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();

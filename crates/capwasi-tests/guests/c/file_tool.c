@@ -7,6 +7,7 @@
 //   rm PATH           unlink(2)
 //   ln FROM TO        link(2)
 //   ls DIR            prints the names in DIR (without . and ..), sorted
+//   stat PATH         prints "stat PATH: size=N ino=N mtime=S.NNNNNNNNN"
 //
 // Any failing command prints "CMD ARGS: errno N (message)" and the tool exits 3.
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int fail(const char *what, const char *arg) {
@@ -54,6 +56,12 @@ int main(int argc, char **argv) {
             const char *path = argv[++i];
             if (unlink(path)) return fail(cmd, path);
             printf("rm %s\n", path);
+        } else if (!strcmp(cmd, "stat") && i + 1 < argc) {
+            const char *path = argv[++i];
+            struct stat st;
+            if (stat(path, &st)) return fail(cmd, path);
+            printf("stat %s: size=%lld ino=%llu mtime=%lld.%09ld\n", path, (long long)st.st_size,
+                   (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
         } else if (!strcmp(cmd, "ls") && i + 1 < argc) {
             const char *path = argv[++i];
             DIR *d = opendir(path);
