@@ -2,7 +2,7 @@
 
 use crate::file::MemFile;
 use crate::node::{Kind, Node};
-use crate::resolve::{resolve, Final, Last};
+use crate::resolve::{resolve, Final, Last, Resolved};
 use crate::FsInner;
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
 use capwasi::file::SetTime;
@@ -91,9 +91,29 @@ impl WasiDir for MemDir {
         let _ns = self.fs.namespace();
         let create = options.oflags.contains(OFlags::CREAT);
         let exclusive = create && options.oflags.contains(OFlags::EXCL);
+        // Linux answers `isdir` for O_CREAT on a name with a trailing slash, or ending in `.`
+        // or `..`, once the directory holding it is found and without looking the name
+        // itself up: a regular file can never be created under such a name.
+        if create {
+            let literal = resolve(&self.node, path, Last::Literal)?;
+            if literal.dir_required || !matches!(literal.last, Final::Name(_)) {
+                return Err(Error::new(Errno::Isdir).context("cannot create a file named like a directory"));
+            }
+        }
         // O_CREAT|O_EXCL never follows a final symlink, even a dangling one (POSIX).
         let last = if options.follow && !exclusive { Last::Follow } else { Last::NoFollow };
         let found = resolve(&self.node, path, last)?;
+        // `directory` is decided first, following a final symlink as asked (not as `excl`
+        // would have it): a file named with it is `notdir`, as on the OS backend.
+        if options.oflags.contains(OFlags::DIRECTORY) {
+            let last = if options.follow { Last::Follow } else { Last::NoFollow };
+            if let Ok(Resolved { node: Some(node), .. }) = resolve(&self.node, path, last)
+                && !node.is_dir()
+                && !matches!(node.kind, Kind::Symlink(_))
+            {
+                return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+            }
+        }
         let node = match &found.node {
             Some(_) if exclusive => return Err(Error::new(Errno::Exist)),
             Some(node) => Arc::clone(node),
@@ -190,7 +210,11 @@ impl WasiDir for MemDir {
     fn read_link_at(&self, path: &str) -> Result<Vec<u8>> {
         let _ns = self.fs.namespace();
         let found = resolve(&self.node, path, Last::NoFollow)?;
-        match &found.existing()?.kind {
+        let node = found.existing()?;
+        if found.dir_required && !node.is_dir() {
+            return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+        }
+        match &node.kind {
             Kind::Symlink(target) => Ok(target.as_bytes().to_vec()),
             _ => Err(Error::new(Errno::Inval).context(format_args!("{path:?} is not a symlink"))),
         }
@@ -212,30 +236,37 @@ impl WasiDir for MemDir {
         let new_dir = self.same_fs(new_dir)?;
         let _ns = self.fs.namespace();
         let from = resolve(&self.node, path, Last::Literal)?;
-        let source = from.existing()?;
-        // A trailing slash on either name says "directory", and is checked against the
-        // source itself before the destination is looked at (as the OS backend does).
-        if (from.dir_required || new_path.ends_with('/')) && !source.is_dir() {
+        // A trailing slash on either name says "directory", checked against the source
+        // before anything about the destination (as the OS backend does).
+        if (from.dir_required || new_path.ends_with('/')) && !from.existing()?.is_dir() {
             return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));
         }
         let to = resolve(&new_dir.node, new_path, Last::Literal)?;
-        // Linux answers `busy` for a rename of `.` or `..` on either side.
+        // As Linux: both parents are looked up, `.` and `..` on either side are `busy`, and
+        // only then does the source have to exist.
         let from_name = from.name(Errno::Busy)?;
         let to_name = to.name(Errno::Busy)?;
+        let source = from.existing()?;
         if let Some(target) = &to.node {
             if Arc::ptr_eq(source, target) {
                 // Two names of one inode: POSIX says do nothing.
                 return Ok(());
             }
+            // Linux's rename traps: a target that holds the source is `notempty`.
+            if target.is_dir() && is_same_or_beneath(&from.parent, target) {
+                return Err(Error::new(Errno::Notempty).context("the target holds the source"));
+            }
+        }
+        if source.is_dir() && is_same_or_beneath(&to.parent, source) {
+            return Err(Error::new(Errno::Inval).context("cannot move a directory beneath itself"));
+        }
+        if let Some(target) = &to.node {
             match (source.is_dir(), target.is_dir()) {
                 (true, false) => return Err(Error::new(Errno::Notdir)),
                 (false, true) => return Err(Error::new(Errno::Isdir)),
                 (true, true) if !target.dir()?.is_empty() => return Err(Error::new(Errno::Notempty)),
                 _ => {}
             }
-        }
-        if source.is_dir() && is_same_or_beneath(&to.parent, source) {
-            return Err(Error::new(Errno::Inval).context("cannot move a directory beneath itself"));
         }
         check_live(&to.parent)?;
         let source = Arc::clone(source);

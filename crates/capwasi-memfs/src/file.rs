@@ -26,6 +26,9 @@ struct OpenState {
 
 impl MemFile {
     pub(crate) fn new(fs: Arc<FsInner>, node: Arc<Node>, readable: bool, writable: bool, flags: FdFlags) -> MemFile {
+        // `append` only means something for writing; a read-only open drops it, as the OS
+        // backend does.
+        let flags = if writable { flags } else { flags - FdFlags::APPEND };
         MemFile { fs, node, state: Mutex::new(OpenState { position: 0, flags }), readable, writable }
     }
 
@@ -104,7 +107,10 @@ impl WasiFile for MemFile {
         let mut state = self.state();
         let offset = if state.flags.contains(FdFlags::APPEND) { None } else { Some(state.position) };
         let (n, end) = self.write_at(bufs, offset)?;
-        state.position = end;
+        // Writing nothing moves nothing, even in append mode (as Linux does).
+        if n > 0 {
+            state.position = end;
+        }
         Ok(n)
     }
 

@@ -160,6 +160,25 @@ impl WasiDir for OsDir {
     }
 
     fn open_at(&self, path: &str, options: &OpenOptions) -> Result<Opened> {
+        // Linux answers `isdir` for O_CREAT on a name with a trailing slash, or ending in `.`
+        // or `..`, without looking the name itself up (the read-only create emulation below
+        // would otherwise answer something else) ...
+        let names_a_directory = path.ends_with('/') || matches!(path.rsplit('/').next(), Some("." | ".."));
+        if options.oflags.contains(OFlags::CREAT) && names_a_directory {
+            // ... once the directory holding the last name has been found.
+            let trimmed = path.trim_end_matches('/');
+            // For `x/.` and `x/..` that directory is the path itself (which `..` may not leave).
+            let parent = match trimmed.rsplit_once('/') {
+                _ if matches!(trimmed.rsplit('/').next(), Some("." | "..")) => trimmed,
+                Some((parent, _)) if !parent.is_empty() => parent,
+                _ => ".",
+            };
+            let parent_meta = self.dir.metadata(parent).map_err(os_err)?;
+            if !parent_meta.is_dir() {
+                return Err(Error::new(Errno::Notdir).context(format_args!("{parent:?} is not a directory")));
+            }
+            return Err(Error::new(Errno::Isdir).context("cannot create a file named like a directory"));
+        }
         // `directory` is decided at lookup, before anything is created or truncated: a file
         // named with it must come back `notdir` untouched.
         if options.oflags.contains(OFlags::DIRECTORY) {
@@ -232,7 +251,8 @@ impl WasiDir for OsDir {
         }
         // A trailing slash makes the last component resolve like a directory, following a
         // symlink there (POSIX); cap-std's no-follow stat would drop it.
-        let trailing_slash = path.ends_with('/');
+        // `name/.` names the same thing as `name/` (cap-std would stat `name` itself).
+        let trailing_slash = path.ends_with('/') || path.ends_with("/.");
         let meta = if follow || trailing_slash { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
         let stat = stat::filestat_of(&meta.map_err(os_err)?);
         if trailing_slash && stat.filetype != FileType::Directory {
