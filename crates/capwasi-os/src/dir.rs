@@ -220,6 +220,17 @@ impl WasiDir for OsDir {
             self.create_or_truncate(path, options, exclusive, truncate)?;
         }
         let file = self.dir.open_with(path, &open).map_err(os_err)?;
+        if options.write {
+            // The kernel never opens a directory for writing (`isdir`), so this is a file;
+            // which kind of file is asked of the kernel only if someone wants to know.
+            if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
+                return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
+            }
+            if truncate_after {
+                file.set_len(0).map_err(os_err)?;
+            }
+            return Ok(Opened::File(Arc::new(OsFile::with_unknown_filetype(file))));
+        }
         // One fstat decides the kind and gives the file its type: no second one in OsFile.
         let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
         if filetype == FileType::Directory {
@@ -227,9 +238,6 @@ impl WasiDir for OsDir {
         }
         if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
-        }
-        if truncate_after {
-            file.set_len(0).map_err(os_err)?;
         }
         Ok(Opened::File(Arc::new(OsFile::with_filetype(file, filetype))))
     }

@@ -14,19 +14,25 @@ use std::os::fd::{AsFd, BorrowedFd};
 /// Each call is one host syscall on the file's own descriptor; the position is the kernel's.
 pub struct OsFile {
     file: cap_std::fs::File,
-    filetype: FileType,
+    /// Known at open when the open had to `fstat` anyway; otherwise asked on first use.
+    filetype: std::sync::OnceLock<FileType>,
 }
 
 impl OsFile {
     /// Wraps an open file.
     pub fn new(file: cap_std::fs::File) -> Result<OsFile> {
         let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
-        Ok(OsFile { file, filetype })
+        Ok(OsFile::with_filetype(file, filetype))
     }
 
     /// Wraps an open file whose type the caller already knows (saves an `fstat`).
     pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> OsFile {
-        OsFile { file, filetype }
+        OsFile { file, filetype: std::sync::OnceLock::from(filetype) }
+    }
+
+    /// Wraps an open non-directory whose type nobody has asked for yet.
+    pub(crate) fn with_unknown_filetype(file: cap_std::fs::File) -> OsFile {
+        OsFile { file, filetype: std::sync::OnceLock::new() }
     }
 
     /// Wraps a file opened by std (for host-chosen stdin files and the like).
@@ -45,7 +51,11 @@ impl WasiFile for OsFile {
         self
     }
     fn filetype(&self) -> Result<FileType> {
-        Ok(self.filetype)
+        if let Some(known) = self.filetype.get() {
+            return Ok(*known);
+        }
+        let found = stat::filetype(rustix::fs::fstat(&self.file).map_err(io_err)?.st_mode as u32);
+        Ok(*self.filetype.get_or_init(|| found))
     }
     fn filestat(&self) -> Result<Filestat> {
         fd_filestat(self.file.as_fd())
@@ -107,7 +117,7 @@ impl WasiFile for OsFile {
         rustix::fs::fsync(&self.file).map_err(io_err)
     }
     fn readiness(&self, interest: Interest) -> Result<Readiness> {
-        if self.filetype != FileType::RegularFile {
+        if self.filetype()? != FileType::RegularFile {
             return host_readiness(self.file.as_fd(), interest);
         }
         // A regular file never blocks; a read reports what is left before the end.
