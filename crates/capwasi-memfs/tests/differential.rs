@@ -771,40 +771,31 @@ const RESOLVED: &[&str] = &[
     "stat_nofollow_of_a_symlink_to_a_directory_followed_by_slash_dot",
 ];
 
-/// `name`, unless that difference has been resolved (then the next rule gets its chance).
-fn unresolved(name: &'static str) -> Option<&'static str> {
-    (!RESOLVED.contains(&name)).then_some(name)
-}
-
 /// Whether `op` has the exact shape of a difference already captured by a documented-difference
 /// test (named in the answer); the random test then runs it on neither side.
 fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
     use Errno::*;
     use FileType::*;
     let is_dir = |r: Result<FileType, Errno>| r == Ok(Directory);
+    // Every shape `op` has; the first one still unresolved is the answer.
+    let mut hits: Vec<&'static str> = Vec::new();
     match op {
         Op::FdFlags { slot } => {
             let opts = ctx.file_opts[*slot]?;
             // rustix (linux_raw) opens `dsync` as O_SYNC.
             if opts.fdflags.contains(FdFlags::DSYNC)
                 && !opts.fdflags.intersects(FdFlags::SYNC | FdFlags::RSYNC)
-                && let Some(name) = unresolved("fdflags_of_dsync_open")
             {
-                return Some(name);
+                hits.push("fdflags_of_dsync_open");
             }
             // The OS backend drops `append` from an open that does not write.
-            if opts.fdflags.contains(FdFlags::APPEND)
-                && !opts.write
-                && let Some(name) = unresolved("fdflags_of_read_only_open_with_append")
-            {
-                return Some(name);
+            if opts.fdflags.contains(FdFlags::APPEND) && !opts.write {
+                hits.push("fdflags_of_read_only_open_with_append");
             }
         }
         // memfs moves the position to the end on an empty append write.
         Op::Write { slot, data } if data.is_empty() && ctx.mem_append(*slot) => {
-            if let Some(name) = unresolved("empty_write_on_append_descriptor_moves_position") {
-                return Some(name);
-            }
+            hits.push("empty_write_on_append_descriptor_moves_position");
         }
         Op::Rename { at, from, to } => {
             // Linux refuses a move into the source's own subtree (`inval`) or onto an
@@ -813,33 +804,30 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
             if is_dir(ctx.mem_type(at, from, false))
                 && ctx.mem_type(at, to_trimmed, false).is_ok()
                 && ctx.is_ancestor(at, from, to)
-                && let Some(name) = unresolved(if is_dir(ctx.mem_type(at, to_trimmed, false)) {
+            {
+                hits.push(if is_dir(ctx.mem_type(at, to_trimmed, false)) {
                     "rename_of_a_directory_onto_a_non_empty_directory_inside_it"
                 } else {
                     "rename_of_a_directory_onto_a_file_inside_it"
-                })
-            {
-                return Some(name);
+                });
             }
             if matches!(ctx.mem_type(at, from, false), Ok(t) if t != Directory)
                 && is_dir(ctx.mem_type(at, to, false))
                 && ctx.is_ancestor(at, to, from)
-                && let Some(name) = unresolved("rename_of_a_file_onto_the_directory_holding_it")
             {
-                return Some(name);
+                hits.push("rename_of_a_file_onto_the_directory_holding_it");
             }
             // The OS checks a trailing slash by `x/.` without following, which answers for the
             // symlink `x` itself (see stat_nofollow_*_followed_by_slash_dot).
             if (to.ends_with('/') || from.ends_with('/'))
                 && let Some(prefix) = from.strip_suffix("/.")
                 && ctx.mem_type(at, prefix, false) == Ok(SymbolicLink)
-                && let Some(name) = unresolved(if ctx.mem_type(at, prefix, true).is_err() {
+            {
+                hits.push(if ctx.mem_type(at, prefix, true).is_err() {
                     "rename_of_a_broken_symlink_slash_dot_to_a_name_with_trailing_slash"
                 } else {
                     "rename_of_a_symlink_to_a_directory_slash_dot_to_a_name_with_trailing_slash"
-                })
-            {
-                return Some(name);
+                });
             }
             // Missing source, destination that cannot be resolved: the OS reports the
             // destination's error first.
@@ -848,34 +836,23 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
             if is_dir(ctx.mem_type(at, &from_parent, true))
                 && ctx.mem_type(at, from, false) == Err(Noent)
             {
-                if (to_last == "." || to_last == "..")
-                    && let Some(name) =
-                        unresolved(if ctx.mem_type(at, to, false) == Err(Notcapable) {
-                            "rename_of_missing_source_to_dotdot"
-                        } else {
-                            "rename_of_missing_source_to_dot"
-                        })
-                {
-                    return Some(name);
+                if to_last == "." || to_last == ".." {
+                    hits.push(if ctx.mem_type(at, to, false) == Err(Notcapable) {
+                        "rename_of_missing_source_to_dotdot"
+                    } else {
+                        "rename_of_missing_source_to_dot"
+                    });
                 }
                 match ctx.mem_type(at, &to_parent, true) {
                     Ok(Directory) | Err(Noent) => {}
                     Err(Notcapable) => {
-                        if let Some(name) = unresolved("rename_of_missing_source_to_dotdot") {
-                            return Some(name);
-                        }
+                        hits.push("rename_of_missing_source_to_dotdot");
                     }
                     Err(Loop) => {
-                        if let Some(name) =
-                            unresolved("rename_of_missing_source_beneath_a_symlink_loop")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("rename_of_missing_source_beneath_a_symlink_loop");
                     }
                     _ => {
-                        if let Some(name) = unresolved("rename_of_missing_source_beneath_a_file") {
-                            return Some(name);
-                        }
+                        hits.push("rename_of_missing_source_beneath_a_file");
                     }
                 }
             }
@@ -883,40 +860,23 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
         Op::HardLink { at, from, to } => {
             // The OS answers for the destination before refusing a directory source.
             if is_dir(ctx.mem_type(at, from, false)) {
-                if ctx.mem_dir_removed(at)
-                    && ctx.mem_type(at, to, false) == Err(Noent)
-                    && let Some(name) = unresolved("hard_link_of_dot_into_a_removed_directory")
-                {
-                    return Some(name);
+                if ctx.mem_dir_removed(at) && ctx.mem_type(at, to, false) == Err(Noent) {
+                    hits.push("hard_link_of_dot_into_a_removed_directory");
                 }
                 match ctx.mem_type(at, to, false) {
                     Ok(_) => {
-                        if let Some(name) =
-                            unresolved("hard_link_of_a_directory_onto_an_existing_name")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_of_a_directory_onto_an_existing_name");
                     }
                     Err(Noent) if to.ends_with('/') => {
-                        if let Some(name) =
-                            unresolved("hard_link_of_a_directory_to_a_new_name_with_trailing_slash")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_of_a_directory_to_a_new_name_with_trailing_slash");
                     }
                     Err(Notdir) if to.ends_with('/') => {
-                        if let Some(name) =
-                            unresolved("hard_link_of_a_directory_onto_a_file_with_trailing_slash")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_of_a_directory_onto_a_file_with_trailing_slash");
                     }
                     Err(Loop) if to.ends_with('/') => {
-                        if let Some(name) = unresolved(
+                        hits.push(
                             "hard_link_of_a_directory_onto_a_symlink_loop_with_trailing_slash",
-                        ) {
-                            return Some(name);
-                        }
+                        );
                     }
                     _ => {}
                 }
@@ -928,25 +888,15 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 if ctx.mem_type(at, from.trim_end_matches('/'), false) == Ok(SymbolicLink) {
                     match source {
                         Err(Noent) => {
-                            if let Some(name) = unresolved(
-                                "hard_link_of_a_dangling_symlink_named_with_trailing_slash",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("hard_link_of_a_dangling_symlink_named_with_trailing_slash");
                         }
                         Err(Loop) => {
-                            if let Some(name) =
-                                unresolved("hard_link_of_a_symlink_loop_named_with_trailing_slash")
-                            {
-                                return Some(name);
-                            }
+                            hits.push("hard_link_of_a_symlink_loop_named_with_trailing_slash");
                         }
                         Ok(Directory) => {
-                            if let Some(name) = unresolved(
+                            hits.push(
                                 "hard_link_of_a_symlink_to_a_directory_named_with_trailing_slash",
-                            ) {
-                                return Some(name);
-                            }
+                            );
                         }
                         _ => {}
                     }
@@ -954,39 +904,23 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 if ctx.dest_unresolvable(at, to) || ctx.mem_type(at, to, false) == Err(Notcapable) {
                     match source {
                         Err(Noent) if ctx.mem_type(at, to, false) == Err(Notcapable) => {
-                            if let Some(name) = unresolved(
-                                "hard_link_of_missing_source_with_trailing_slash_to_an_escaping_name",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("hard_link_of_missing_source_with_trailing_slash_to_an_escaping_name");
                         }
                         Err(Noent) => {
-                            if let Some(name) = unresolved(
+                            hits.push(
                                 "hard_link_of_missing_source_with_trailing_slash_beneath_a_file",
-                            ) {
-                                return Some(name);
-                            }
+                            );
                         }
                         Err(Notdir) if split_last(to).1.is_empty() => {
-                            if let Some(name) = unresolved(
-                                "hard_link_of_a_file_with_trailing_slash_to_an_empty_name",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("hard_link_of_a_file_with_trailing_slash_to_an_empty_name");
                         }
                         Err(Notdir) => {
-                            if let Some(name) = unresolved(
+                            hits.push(
                                 "hard_link_of_a_file_with_trailing_slash_into_a_missing_directory",
-                            ) {
-                                return Some(name);
-                            }
+                            );
                         }
                         Err(Loop) => {
-                            if let Some(name) = unresolved(
-                                "hard_link_of_a_symlink_loop_with_trailing_slash_into_a_missing_directory",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("hard_link_of_a_symlink_loop_with_trailing_slash_into_a_missing_directory");
                         }
                         _ => {}
                     }
@@ -998,39 +932,21 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 let source = ctx.mem_type(at, from.trim_end_matches('/'), false);
                 match (source, ctx.mem_type(at, to, true)) {
                     (Ok(_), Err(Notdir)) => {
-                        if let Some(name) =
-                            unresolved("hard_link_onto_an_existing_file_with_trailing_slash")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_onto_an_existing_file_with_trailing_slash");
                     }
                     (Ok(_), Err(Noent)) => {
-                        if let Some(name) =
-                            unresolved("hard_link_onto_a_dangling_symlink_with_trailing_slash")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_onto_a_dangling_symlink_with_trailing_slash");
                     }
                     (Ok(_), Err(Loop)) => {
-                        if let Some(name) =
-                            unresolved("hard_link_onto_a_symlink_loop_with_trailing_slash")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_onto_a_symlink_loop_with_trailing_slash");
                     }
                     (Err(Noent), Err(Notdir)) => {
-                        if let Some(name) = unresolved(
-                            "hard_link_of_missing_source_onto_a_file_with_trailing_slash",
-                        ) {
-                            return Some(name);
-                        }
+                        hits.push("hard_link_of_missing_source_onto_a_file_with_trailing_slash");
                     }
                     (Err(Noent), Err(Loop)) => {
-                        if let Some(name) = unresolved(
+                        hits.push(
                             "hard_link_of_missing_source_onto_a_symlink_loop_with_trailing_slash",
-                        ) {
-                            return Some(name);
-                        }
+                        );
                     }
                     _ => {}
                 }
@@ -1044,25 +960,13 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
         {
             match ctx.mem_type(at, path, true) {
                 Err(Notdir) => {
-                    if let Some(name) =
-                        unresolved("symlink_with_trailing_slash_onto_an_existing_file")
-                    {
-                        return Some(name);
-                    }
+                    hits.push("symlink_with_trailing_slash_onto_an_existing_file");
                 }
                 Err(Noent) => {
-                    if let Some(name) =
-                        unresolved("symlink_with_trailing_slash_onto_a_dangling_symlink")
-                    {
-                        return Some(name);
-                    }
+                    hits.push("symlink_with_trailing_slash_onto_a_dangling_symlink");
                 }
                 Err(Loop) => {
-                    if let Some(name) =
-                        unresolved("symlink_with_trailing_slash_onto_a_symlink_loop")
-                    {
-                        return Some(name);
-                    }
+                    hits.push("symlink_with_trailing_slash_onto_a_symlink_loop");
                 }
                 _ => {}
             }
@@ -1075,23 +979,13 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
         {
             match ctx.mem_type(at, path, true) {
                 Err(Noent) => {
-                    if let Some(name) =
-                        unresolved("unlink_with_trailing_slash_of_a_dangling_symlink")
-                    {
-                        return Some(name);
-                    }
+                    hits.push("unlink_with_trailing_slash_of_a_dangling_symlink");
                 }
                 Err(Loop) => {
-                    if let Some(name) = unresolved("unlink_with_trailing_slash_of_a_symlink_loop") {
-                        return Some(name);
-                    }
+                    hits.push("unlink_with_trailing_slash_of_a_symlink_loop");
                 }
                 Ok(Directory) => {
-                    if let Some(name) =
-                        unresolved("unlink_with_trailing_slash_of_a_symlink_to_a_directory")
-                    {
-                        return Some(name);
-                    }
+                    hits.push("unlink_with_trailing_slash_of_a_symlink_to_a_directory");
                 }
                 _ => {}
             }
@@ -1108,25 +1002,15 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                     ctx.mem_type(at, prefix, true),
                 ) {
                     (Ok(_), Ok(t)) if t != Directory => {
-                        if let Some(name) =
-                            unresolved("stat_nofollow_of_a_file_followed_by_slash_dot")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("stat_nofollow_of_a_file_followed_by_slash_dot");
                     }
                     (Ok(SymbolicLink), Err(_)) => {
-                        if let Some(name) =
-                            unresolved("stat_nofollow_of_a_dangling_symlink_followed_by_slash_dot")
-                        {
-                            return Some(name);
-                        }
+                        hits.push("stat_nofollow_of_a_dangling_symlink_followed_by_slash_dot");
                     }
                     (Ok(SymbolicLink), Ok(Directory)) => {
-                        if let Some(name) = unresolved(
+                        hits.push(
                             "stat_nofollow_of_a_symlink_to_a_directory_followed_by_slash_dot",
-                        ) {
-                            return Some(name);
-                        }
+                        );
                     }
                     _ => {}
                 }
@@ -1135,24 +1019,19 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
         Op::ReadLink { at, path }
             if path.ends_with('/') && ctx.mem_type(at, path, true) == Err(Notdir) =>
         {
-            if let Some(name) = unresolved("read_link_with_trailing_slash_of_a_file") {
-                return Some(name);
-            }
+            hits.push("read_link_with_trailing_slash_of_a_file");
         }
         Op::RemoveDir { at, path }
             if split_last(path).1 == ".." && ctx.mem_type(at, path, false).is_ok() =>
         {
-            if let Some(name) = unresolved("remove_dir_of_a_path_ending_in_dotdot") {
-                return Some(name);
-            }
+            hits.push("remove_dir_of_a_path_ending_in_dotdot");
         }
         Op::Open { at, path, opts, .. } => {
             let o = opts.oflags;
             if o.contains(OFlags::CREAT | OFlags::EXCL | OFlags::DIRECTORY)
                 && matches!(ctx.mem_type(at, path, opts.follow || path.ends_with('/')), Ok(t) if t != Directory && t != SymbolicLink)
-                && let Some(name) = unresolved("open_creat_excl_directory_of_an_existing_file")
             {
-                return Some(name);
+                hits.push("open_creat_excl_directory_of_an_existing_file");
             }
             // The OS (like Linux) answers `isdir` for any creating open whose last component
             // has a trailing slash, also one reached through a final symlink.
@@ -1162,46 +1041,26 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 {
                     match ctx.mem_type(at, path.trim_end_matches('/'), true) {
                         Ok(RegularFile) => {
-                            if let Some(name) =
-                                unresolved("open_creat_with_trailing_slash_of_an_existing_file")
-                            {
-                                return Some(name);
-                            }
+                            hits.push("open_creat_with_trailing_slash_of_an_existing_file");
                         }
                         Ok(Directory) if o.contains(OFlags::EXCL) => {
-                            if let Some(name) = unresolved(
+                            hits.push(
                                 "open_creat_excl_with_trailing_slash_of_an_existing_directory",
-                            ) {
-                                return Some(name);
-                            }
+                            );
                         }
                         Err(Notcapable) => {
-                            if let Some(name) = unresolved(
+                            hits.push(
                                 "open_creat_with_trailing_slash_of_a_symlink_to_an_absolute_path",
-                            ) {
-                                return Some(name);
-                            }
+                            );
                         }
                         Err(Notdir) => {
-                            if let Some(name) = unresolved(
-                                "open_creat_with_trailing_slash_of_a_symlink_through_a_file",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("open_creat_with_trailing_slash_of_a_symlink_through_a_file");
                         }
                         Err(Loop) => {
-                            if let Some(name) =
-                                unresolved("open_creat_with_trailing_slash_of_a_symlink_loop")
-                            {
-                                return Some(name);
-                            }
+                            hits.push("open_creat_with_trailing_slash_of_a_symlink_loop");
                         }
                         Err(Noent) if !opts.write && !opts.follow => {
-                            if let Some(name) = unresolved(
-                                "open_creat_nofollow_read_only_with_trailing_slash_of_a_dangling_symlink",
-                            ) {
-                                return Some(name);
-                            }
+                            hits.push("open_creat_nofollow_read_only_with_trailing_slash_of_a_dangling_symlink");
                         }
                         _ => {}
                     }
@@ -1211,74 +1070,54 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                     && followed
                     && slash
                     && ctx.mem_type(at, &end, false) == Ok(RegularFile)
-                    && let Some(name) = unresolved(
-                        "open_creat_through_symlink_with_trailing_slash_to_an_existing_file",
-                    )
                 {
-                    return Some(name);
+                    hits.push("open_creat_through_symlink_with_trailing_slash_to_an_existing_file");
                 }
                 if !opts.write
                     && !opts.follow
                     && let Some(prefix) = path.strip_suffix("/.")
                     && ctx.mem_type(at, prefix, false) == Ok(SymbolicLink)
                     && is_dir(ctx.mem_type(at, prefix, true))
-                    && let Some(name) = unresolved(
-                        "open_creat_nofollow_read_only_of_symlink_to_directory_slash_dot",
-                    )
                 {
-                    return Some(name);
+                    hits.push("open_creat_nofollow_read_only_of_symlink_to_directory_slash_dot");
                 }
                 if (opts.follow || path.ends_with('/'))
                     && ctx.creates_through_symlink_into_missing_dir(at, path)
-                    && let Some(name) = unresolved(
-                        "open_creat_with_trailing_slash_through_symlink_into_missing_dir",
-                    )
                 {
-                    return Some(name);
+                    hits.push("open_creat_with_trailing_slash_through_symlink_into_missing_dir");
                 }
-                if opts.follow
-                    && slash
-                    && ctx.mem_type(at, path, true) == Err(Loop)
-                    && let Some(name) =
-                        unresolved("open_creat_of_a_symlink_loop_with_trailing_slash")
-                {
-                    return Some(name);
+                if opts.follow && slash && ctx.mem_type(at, path, true) == Err(Loop) {
+                    hits.push("open_creat_of_a_symlink_loop_with_trailing_slash");
                 }
                 if (opts.follow || path.ends_with('/'))
                     && followed
                     && slash
                     && ctx.mem_type(at, path, true) == Err(Notcapable)
-                    && let Some(name) = unresolved(
-                        "open_creat_through_symlink_with_trailing_slash_to_a_symlink_outside",
-                    )
                 {
-                    return Some(name);
+                    hits.push(
+                        "open_creat_through_symlink_with_trailing_slash_to_a_symlink_outside",
+                    );
                 }
                 if (opts.follow || path.ends_with('/'))
                     && followed
                     && slash_on_link
                     && ctx.mem_type(at, &end, false) == Err(Notdir)
-                    && let Some(name) =
-                        unresolved("open_creat_through_symlink_with_trailing_slash_beneath_a_file")
                 {
-                    return Some(name);
+                    hits.push("open_creat_through_symlink_with_trailing_slash_beneath_a_file");
                 }
                 if !opts.write
                     && !opts.follow
                     && path.ends_with('/')
                     && ctx.mem_type(at, path.trim_end_matches('/'), false) == Ok(SymbolicLink)
                     && is_dir(ctx.mem_type(at, path, true))
-                    && let Some(name) = unresolved(
-                        "open_creat_nofollow_read_only_with_trailing_slash_of_a_symlink_to_a_directory",
-                    )
                 {
-                    return Some(name);
+                    hits.push("open_creat_nofollow_read_only_with_trailing_slash_of_a_symlink_to_a_directory");
                 }
             }
         }
         _ => {}
     }
-    None
+    hits.into_iter().find(|name| !RESOLVED.contains(name))
 }
 
 // ---------------------------------------------------------------------------------------------
