@@ -2,7 +2,7 @@
 
 use crate::file::MemFile;
 use crate::node::{Kind, Node};
-use crate::resolve::{resolve, Final, Last, Resolved};
+use crate::resolve::{resolve, Final, Last};
 use crate::FsInner;
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
 use capwasi::file::SetTime;
@@ -91,23 +91,29 @@ impl WasiDir for MemDir {
         let _ns = self.fs.namespace();
         let create = options.oflags.contains(OFlags::CREAT);
         let exclusive = create && options.oflags.contains(OFlags::EXCL);
+        // O_CREAT|O_EXCL never follows a final symlink, even a dangling one (POSIX).
+        let asked = if options.follow { Last::Follow } else { Last::NoFollow };
+        let last = if exclusive { Last::NoFollow } else { asked };
         // Linux answers `isdir` for O_CREAT on a name with a trailing slash, or ending in `.`
         // or `..`, once the directory holding it is found and without looking the name
         // itself up: a regular file can never be created under such a name.
-        if create {
-            let literal = resolve(&self.node, path, Last::Literal)?;
-            if literal.dir_required || !matches!(literal.last, Final::Name(_)) {
-                return Err(Error::new(Errno::Isdir).context("cannot create a file named like a directory"));
-            }
+        let literal = if create { Some(resolve(&self.node, path, Last::Literal)?) } else { None };
+        if let Some(literal) = &literal
+            && (literal.dir_required || !matches!(literal.last, Final::Name(_)))
+        {
+            return Err(Error::new(Errno::Isdir).context("cannot create a file named like a directory"));
         }
-        // O_CREAT|O_EXCL never follows a final symlink, even a dangling one (POSIX).
-        let last = if options.follow && !exclusive { Last::Follow } else { Last::NoFollow };
-        let found = resolve(&self.node, path, last)?;
+        // Without a trailing slash (refused just above for a create), not following the
+        // final symlink resolves exactly as the literal lookup did.
+        let found = match literal {
+            Some(literal) if last == Last::NoFollow => literal,
+            _ => resolve(&self.node, path, last)?,
+        };
         // `directory` is decided first, following a final symlink as asked (not as `excl`
         // would have it): a file named with it is `notdir`, as on the OS backend.
         if options.oflags.contains(OFlags::DIRECTORY) {
-            let last = if options.follow { Last::Follow } else { Last::NoFollow };
-            if let Ok(Resolved { node: Some(node), .. }) = resolve(&self.node, path, last)
+            let named = if last == asked { found.node.clone() } else { resolve(&self.node, path, asked).ok().and_then(|r| r.node) };
+            if let Some(node) = named
                 && !node.is_dir()
                 && !matches!(node.kind, Kind::Symlink(_))
             {

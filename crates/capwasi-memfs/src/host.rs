@@ -141,12 +141,17 @@ fn read_without_atime(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// A host timestamp (seconds, nanoseconds) as nanoseconds since the epoch; times before
+/// 1970 read as the epoch.
+fn host_nanos(secs: i64, nsec: i64) -> u64 {
+    u64::try_from(secs).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(nsec as u64)
+}
+
 fn copy_host_times(node: &Node, meta: &std::fs::Metadata) {
-    let ns = |secs: i64, nsec: i64| u64::try_from(secs).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
     let mut stamps = node.meta();
-    stamps.atim = ns(meta.atime(), meta.atime_nsec());
-    stamps.mtim = ns(meta.mtime(), meta.mtime_nsec());
-    stamps.ctim = ns(meta.ctime(), meta.ctime_nsec());
+    stamps.atim = host_nanos(meta.atime(), meta.atime_nsec());
+    stamps.mtim = host_nanos(meta.mtime(), meta.mtime_nsec());
+    stamps.ctim = host_nanos(meta.ctime(), meta.ctime_nsec());
     stamps.atim_set = false;
     stamps.origin = Some((meta.dev(), meta.ino()));
     stamps.content_changed = false;
@@ -268,10 +273,9 @@ fn remove_entry(host: &Dir, name: &Path) -> io::Result<()> {
 fn set_host_times(host: &Dir, name: &Path, node: &Node, symlink: bool) -> io::Result<()> {
     let meta = *node.meta();
     let current = host.symlink_metadata(name)?;
-    let ns = |secs: i64, nsec: i64| u64::try_from(secs).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
     let at = |ns: u64| Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(UNIX_EPOCH + Duration::from_nanos(ns))));
-    let atime = if meta.atim_set && ns(current.atime(), current.atime_nsec()) != meta.atim { at(meta.atim) } else { None };
-    let mtime = if ns(current.mtime(), current.mtime_nsec()) != meta.mtim { at(meta.mtim) } else { None };
+    let atime = if meta.atim_set && host_nanos(current.atime(), current.atime_nsec()) != meta.atim { at(meta.atim) } else { None };
+    let mtime = if host_nanos(current.mtime(), current.mtime_nsec()) != meta.mtim { at(meta.mtim) } else { None };
     if atime.is_none() && mtime.is_none() {
         return Ok(());
     }
