@@ -220,26 +220,28 @@ impl WasiDir for OsDir {
             self.create_or_truncate(path, options, exclusive, truncate)?;
         }
         let file = self.dir.open_with(path, &open).map_err(os_err)?;
-        if options.write {
-            // The kernel never opens a directory for writing (`isdir`), so this is a file;
-            // which kind of file is asked of the kernel only if someone wants to know.
-            if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
-                return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
-            }
-            if truncate_after {
-                file.set_len(0).map_err(os_err)?;
-            }
-            return Ok(Opened::File(Arc::new(OsFile::with_unknown_filetype(file))));
-        }
-        // One fstat decides the kind and gives the file its type: no second one in OsFile.
-        let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
-        if filetype == FileType::Directory {
+        // One fstat decides the kind and gives the file its type: no second one in OsFile. An
+        // open for writing needs none: the kernel never opens a directory for writing
+        // (`isdir`), and which kind of file it is is asked only if someone wants to know.
+        let filetype = if options.write {
+            None
+        } else {
+            Some(stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32))
+        };
+        if filetype == Some(FileType::Directory) {
             return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
         }
         if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
-        Ok(Opened::File(Arc::new(OsFile::with_filetype(file, filetype))))
+        if truncate_after {
+            file.set_len(0).map_err(os_err)?;
+        }
+        let file = match filetype {
+            Some(filetype) => OsFile::with_filetype(file, filetype),
+            None => OsFile::with_unknown_filetype(file),
+        };
+        Ok(Opened::File(Arc::new(file)))
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {

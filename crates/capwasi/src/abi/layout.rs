@@ -155,9 +155,9 @@ pub fn read_iovecs(mem: &GuestMemory<'_>, ptr: u32, count: u32) -> Result<IoVecs
         return Err(Error::new(Errno::Inval).context(format_args!("{count} iovecs, at most {MAX_IOVECS}")));
     }
     if count == 1 {
-        mem.check(ptr, IOVEC_SIZE)?;
-        let one = GuestSlice { ptr: mem.read(ptr)?, len: mem.read(ptr + 4)? };
-        return Ok(smallvec::smallvec![one]);
+        // The 8-byte record read as one little-endian u64: buf is its low half, buf_len its high.
+        let raw: u64 = mem.read(ptr)?;
+        return Ok(smallvec::smallvec![GuestSlice { ptr: raw as u32, len: (raw >> 32) as u32 }]);
     }
     mem.check_array(ptr, count, IOVEC_SIZE)?;
     let raw = mem.read_bytes(ptr, count * IOVEC_SIZE)?;
