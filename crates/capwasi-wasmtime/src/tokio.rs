@@ -48,7 +48,9 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
             $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*
         ) => {
             $(
-                if CallClass::of(stringify!($name)) == CallClass::Inline {
+                // Decided once here, not on every call.
+                let class = CallClass::of(stringify!($name));
+                if class == CallClass::Inline {
                     // A call that never waits needs no future: linked as in the sync linker,
                     // it skips boxing one per call (clock_time_get: ~98 ns async, ~44 sync).
                     linker.func_wrap(
@@ -64,7 +66,6 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                         stringify!($name),
                         move |mut caller: Caller<'_, T>, ($($arg,)*): ($($ty,)*)| {
                             Box::new(async move {
-                                let class = CallClass::of(stringify!($name));
                                 if let CallClass::Stream(interest) = class
                                     && !CallClass::answers_at_once(stringify!($name), &[$((stringify!($arg), $arg as u64)),*])
                                 {
