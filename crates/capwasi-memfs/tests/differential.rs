@@ -412,7 +412,7 @@ impl Side {
                 slot,
             } => {
                 let dir = dir!(at);
-                match errno(dir.open_at(path, opts))? {
+                match errno(dir.open_at(path, opts).and_then(Opened::resolved))? {
                     Opened::File(file) => {
                         let filetype = errno(file.filetype())?;
                         self.files[*slot] = Some(file);
@@ -422,6 +422,7 @@ impl Side {
                         self.dirs[*slot] = Some(dir);
                         Ok(Val::OpenedDir)
                     }
+                    Opened::Either(_) => unreachable!("resolved above"),
                 }
             }
             Op::Close { slot } => {
@@ -562,14 +563,12 @@ fn tree(dir: &dyn WasiDir) -> BTreeMap<String, Desc> {
                         read: true,
                         ..OpenOptions::default()
                     },
-                ) {
+                ).and_then(Opened::resolved) {
                     Ok(Opened::Dir(sub)) => {
                         walk(&*sub, &format!("{path}/"), out);
                         Desc::Dir
                     }
-                    Ok(Opened::File(_)) => {
-                        Desc::Error("opened a directory as a file", Errno::Notdir)
-                    }
+                    Ok(_) => Desc::Error("opened a directory as a file", Errno::Notdir),
                     Err(e) => Desc::Error("open dir", e.errno()),
                 },
                 FileType::RegularFile => match dir.open_at(
@@ -578,7 +577,7 @@ fn tree(dir: &dyn WasiDir) -> BTreeMap<String, Desc> {
                         read: true,
                         ..OpenOptions::default()
                     },
-                ) {
+                ).and_then(Opened::resolved) {
                     Ok(Opened::File(file)) => {
                         let mut bytes = vec![0u8; st.size as usize];
                         let mut at = 0;
@@ -598,7 +597,7 @@ fn tree(dir: &dyn WasiDir) -> BTreeMap<String, Desc> {
                             nlink: st.nlink,
                         }
                     }
-                    Ok(Opened::Dir(_)) => Desc::Error("opened a file as a directory", Errno::Isdir),
+                    Ok(_) => Desc::Error("opened a file as a directory", Errno::Isdir),
                     Err(e) => Desc::Error("open file", e.errno()),
                 },
                 FileType::SymbolicLink => match dir.read_link_at(&name) {

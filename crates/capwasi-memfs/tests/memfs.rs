@@ -34,17 +34,17 @@ fn with_flags(oflags: OFlags, base: OpenOptions) -> OpenOptions {
 }
 
 fn open_file(dir: &dyn WasiDir, path: &str, options: OpenOptions) -> Arc<dyn WasiFile> {
-    match dir.open_at(path, &options) {
+    match dir.open_at(path, &options).and_then(Opened::resolved) {
         Ok(Opened::File(file)) => file,
-        Ok(Opened::Dir(_)) => panic!("{path:?} opened as a directory"),
+        Ok(_) => panic!("{path:?} opened as a directory"),
         Err(err) => panic!("open {path:?}: {err}"),
     }
 }
 
 fn open_dir(dir: &dyn WasiDir, path: &str) -> Arc<dyn WasiDir> {
-    match dir.open_at(path, &ro()) {
+    match dir.open_at(path, &ro()).and_then(Opened::resolved) {
         Ok(Opened::Dir(dir)) => dir,
-        Ok(Opened::File(_)) => panic!("{path:?} opened as a file"),
+        Ok(_) => panic!("{path:?} opened as a file"),
         Err(err) => panic!("open {path:?}: {err}"),
     }
 }

@@ -1,6 +1,7 @@
 //! [`OsDir`]: a host directory granted to the guest, resolved only through cap-std.
 
 use crate::file::{fd_filestat, fd_set_times, io_err, os_err, OsFile};
+use crate::either::OsEither;
 use crate::stat;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt, SystemTimeSpec};
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
@@ -220,9 +221,13 @@ impl WasiDir for OsDir {
             self.create_or_truncate(path, options, exclusive, truncate)?;
         }
         let file = self.dir.open_with(path, &open).map_err(os_err)?;
-        // One fstat decides the kind and gives the file its type: no second one in OsFile. An
-        // open for writing needs none: the kernel never opens a directory for writing
-        // (`isdir`), and which kind of file it is is asked only if someone wants to know.
+        // Which kind was opened is asked only when needed (see `OsEither`). An open for
+        // writing needs no answer: the kernel never opens a directory for writing (`isdir`).
+        // One that must be a directory asks now, to refuse a file at once.
+        let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/');
+        if !options.write && !must_be_dir {
+            return Ok(Opened::Either(Arc::new(OsEither::new(file))));
+        }
         let filetype = if options.write {
             None
         } else {
@@ -231,7 +236,7 @@ impl WasiDir for OsDir {
         if filetype == Some(FileType::Directory) {
             return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
         }
-        if options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/') {
+        if must_be_dir {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
         if truncate_after {

@@ -15,6 +15,7 @@
 mod builder;
 pub mod clocks;
 mod dir;
+mod either;
 mod file;
 mod net;
 mod stat;

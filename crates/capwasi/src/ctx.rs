@@ -78,7 +78,7 @@ impl fmt::Debug for WasiCtx {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WasiCtx")
             .field("args", &self.args.iter().collect::<Vec<_>>())
-            .field("open_fds", &self.table.entries().len())
+            .field("open_fds", &self.table.fds().len())
             .finish_non_exhaustive()
     }
 }

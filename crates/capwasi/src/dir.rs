@@ -29,11 +29,37 @@ pub struct OpenOptions {
 }
 
 /// What `open_at` opened.
+#[derive(Clone)]
 pub enum Opened {
     /// A non-directory.
     File(Arc<dyn WasiFile>),
     /// A directory.
     Dir(Arc<dyn WasiDir>),
+    /// A file or a directory, not yet known which. A backend for which finding out costs a
+    /// syscall (an `fstat` after `open`) answers this; the table asks only when a call needs
+    /// the kind, and a first `fd_filestat_get` learns it from the stat it takes anyway.
+    Either(Arc<dyn WasiEither>),
+}
+
+impl Opened {
+    /// The same object as a [`Opened::File`] or an [`Opened::Dir`], learning its kind if
+    /// needed (the stat taken for it is dropped).
+    pub fn resolved(self) -> Result<Opened> {
+        match self {
+            Opened::Either(either) => either.resolve(either.filestat()?.filetype),
+            known => Ok(known),
+        }
+    }
+}
+
+/// An open object whose kind (file or directory) has not been asked yet.
+pub trait WasiEither: Send + Sync + 'static {
+    /// Metadata of the object, its kind among them.
+    fn filestat(&self) -> Result<Filestat>;
+
+    /// The object as a file or a directory, per `filetype` (what [`WasiEither::filestat`]
+    /// reported). Called again, it answers the same object.
+    fn resolve(&self, filetype: FileType) -> Result<Opened>;
 }
 
 /// One directory entry, as `fd_readdir` reports it.

@@ -4,14 +4,18 @@
 //! ([`FdTable::file`], [`FdTable::dir`]) or for either ([`FdTable::get`]), and a descriptor of
 //! the wrong kind answers with the errno POSIX would give.
 //!
+//! An object opened without learning its kind ([`Opened::Either`]) waits in its slot until a
+//! call needs the kind; the lookup that finds out replaces the slot with a file or a
+//! directory, so a guest's `open` + `fstat` + `close` costs the host the same three syscalls.
+//!
 //! New descriptors take the lowest free number, as POSIX `open` does; the free numbers are
 //! kept in an ordered set so allocation never scans the table. Entries are reference-counted
 //! handles: a lookup clones the handle and releases the lock at once, so a call that blocks
 //! (a read on stdin, an accept) never holds the table while it waits.
 
-use crate::dir::WasiDir;
+use crate::dir::{Opened, WasiDir, WasiEither};
 use crate::file::WasiFile;
-use crate::types::{FdFlags, FdRights, FileType};
+use crate::types::{FdFlags, FdRights, FileType, Filestat, Rights};
 use crate::{Errno, Error, Result};
 use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -49,6 +53,23 @@ pub enum Descriptor {
 }
 
 impl Descriptor {
+    /// The descriptor for an object `path_open` opened of known kind, keeping of the rights
+    /// asked for (`base`, `inheriting`, already narrowed to what the parent may hand out)
+    /// those that mean something for that kind.
+    fn of_kind(opened: Opened, base: Rights, inheriting: Rights) -> Option<Descriptor> {
+        match opened {
+            Opened::File(file) => {
+                Some(Descriptor::File(FileDescriptor { file, rights: FdRights::new(base & Rights::FILE, Rights::empty()) }))
+            }
+            Opened::Dir(dir) => Some(Descriptor::Dir(DirDescriptor {
+                dir,
+                rights: FdRights::new(base & Rights::DIRECTORY, inheriting & (Rights::DIRECTORY | Rights::FILE)),
+                preopen_path: None,
+            })),
+            Opened::Either(_) => None,
+        }
+    }
+
     /// Rights of the entry, whatever its kind.
     pub fn rights(&self) -> FdRights {
         match self {
@@ -79,8 +100,16 @@ pub struct FdTable {
     slots: RwLock<Slots>,
 }
 
+#[derive(Clone)]
+enum Slot {
+    Known(Descriptor),
+    /// Opened by `path_open`, kind not asked yet; the rights are those the descriptor of
+    /// either kind is cut from.
+    Either { either: Arc<dyn WasiEither>, base: Rights, inheriting: Rights },
+}
+
 struct Slots {
-    entries: Vec<Option<Descriptor>>,
+    entries: Vec<Option<Slot>>,
     /// Numbers below `entries.len()` whose slot is empty.
     free: BTreeSet<u32>,
     max_fds: u32,
@@ -96,16 +125,29 @@ impl FdTable {
 
     /// Adds `descriptor` under the lowest free number; `nfile` when the table is full.
     pub fn push(&self, descriptor: Descriptor) -> Result<u32> {
+        self.push_slot(Slot::Known(descriptor))
+    }
+
+    /// Adds what `path_open` opened, with the rights asked for (already narrowed to what the
+    /// parent directory may hand out); each kind keeps the rights that apply to it.
+    pub fn push_opened(&self, opened: Opened, base: Rights, inheriting: Rights) -> Result<u32> {
+        self.push_slot(match opened {
+            Opened::Either(either) => Slot::Either { either, base, inheriting },
+            known => Slot::Known(Descriptor::of_kind(known, base, inheriting).expect("a known kind")),
+        })
+    }
+
+    fn push_slot(&self, slot: Slot) -> Result<u32> {
         let mut slots = self.write();
         if let Some(fd) = slots.free.pop_first() {
-            slots.entries[fd as usize] = Some(descriptor);
+            slots.entries[fd as usize] = Some(slot);
             return Ok(fd);
         }
         let fd = slots.entries.len() as u32;
         if fd >= slots.max_fds {
             return Err(Error::new(Errno::Nfile).context("descriptor table is full"));
         }
-        slots.entries.push(Some(descriptor));
+        slots.entries.push(Some(slot));
         Ok(fd)
     }
 
@@ -120,17 +162,53 @@ impl FdTable {
         Ok(())
     }
 
-    /// Puts `descriptor` at exactly `fd`, replacing what was there (POSIX `dup2`).
+    /// Puts `descriptor` at exactly `fd`, replacing (and closing) what was there (POSIX
+    /// `dup2`).
     ///
     /// Numbers up to the table's limit are accepted even when unused, so a program can move
     /// a stream to a fresh number and back again.
-    pub fn insert_at(&self, fd: u32, descriptor: Descriptor) -> Result<Option<Descriptor>> {
-        self.write().insert_at(fd, descriptor)
+    pub fn insert_at(&self, fd: u32, descriptor: Descriptor) -> Result<()> {
+        let displaced = self.write().insert_at(fd, Slot::Known(descriptor))?;
+        drop(displaced);
+        Ok(())
     }
 
     /// The entry at `fd`, of either kind; `badf` if nothing is open there.
     pub fn get(&self, fd: u32) -> Result<Descriptor> {
-        self.read().get(fd).ok_or_else(|| bad_fd(fd))
+        let slot = self.read().get(fd).ok_or_else(|| bad_fd(fd))?;
+        match slot {
+            Slot::Known(descriptor) => Ok(descriptor),
+            Slot::Either { .. } => Ok(self.learn_kind(fd, slot)?.0),
+        }
+    }
+
+    /// The entry at `fd`, and its metadata if finding out its kind took a stat in this very
+    /// call (fresh, so `fd_filestat_get` answers it instead of asking again).
+    pub fn get_with_stat(&self, fd: u32) -> Result<(Descriptor, Option<Filestat>)> {
+        let slot = self.read().get(fd).ok_or_else(|| bad_fd(fd))?;
+        match slot {
+            Slot::Known(descriptor) => Ok((descriptor, None)),
+            Slot::Either { .. } => self.learn_kind(fd, slot).map(|(descriptor, stat)| (descriptor, Some(stat))),
+        }
+    }
+
+    /// Stats the object waiting in `slot` (read from `fd`), and puts its descriptor of the
+    /// kind found in place of the slot, unless another call changed the slot meanwhile.
+    #[cold]
+    fn learn_kind(&self, fd: u32, slot: Slot) -> Result<(Descriptor, Filestat)> {
+        let Slot::Either { either, base, inheriting } = slot else { unreachable!("only waiting slots learn") };
+        // The syscall runs without the table lock; two threads may both ask, and the
+        // backend answers both with the same object.
+        let stat = either.filestat()?;
+        let descriptor = Descriptor::of_kind(either.resolve(stat.filetype)?, base, inheriting)
+            .ok_or_else(|| Error::new(Errno::Io).context("the backend did not resolve the object's kind"))?;
+        let mut slots = self.write();
+        if let Some(Some(Slot::Either { either: current, .. })) = slots.entries.get(fd as usize)
+            && Arc::ptr_eq(current, &either)
+        {
+            slots.entries[fd as usize] = Some(Slot::Known(descriptor.clone()));
+        }
+        Ok((descriptor, stat))
     }
 
     /// The file at `fd`: `badf` if nothing is open there or if it is a directory.
@@ -139,35 +217,53 @@ impl FdTable {
     /// the rights of file I/O, and wasmtime-wasi and the WASI test suite agree on `badf`.
     pub fn file(&self, fd: u32) -> Result<FileDescriptor> {
         match self.read().entries.get(fd as usize) {
-            Some(Some(Descriptor::File(file))) => Ok(file.clone()),
-            Some(Some(Descriptor::Dir(_))) => {
-                Err(Error::new(Errno::Badf).context(format_args!("fd {fd} is a directory")))
-            }
-            _ => Err(bad_fd(fd)),
+            Some(Some(Slot::Known(Descriptor::File(file)))) => return Ok(file.clone()),
+            Some(Some(Slot::Known(Descriptor::Dir(_)))) => return Err(dir_is_not_a_file(fd)),
+            Some(Some(Slot::Either { .. })) => {}
+            _ => return Err(bad_fd(fd)),
+        }
+        match self.get(fd)? {
+            Descriptor::File(file) => Ok(file),
+            Descriptor::Dir(_) => Err(dir_is_not_a_file(fd)),
         }
     }
 
     /// The directory at `fd`: `badf` if nothing is open there, `notdir` if it is a file.
     pub fn dir(&self, fd: u32) -> Result<DirDescriptor> {
         match self.read().entries.get(fd as usize) {
-            Some(Some(Descriptor::Dir(dir))) => Ok(dir.clone()),
-            Some(Some(Descriptor::File(_))) => Err(Error::new(Errno::Notdir)),
-            _ => Err(bad_fd(fd)),
+            Some(Some(Slot::Known(Descriptor::Dir(dir)))) => return Ok(dir.clone()),
+            Some(Some(Slot::Known(Descriptor::File(_)))) => return Err(Error::new(Errno::Notdir)),
+            Some(Some(Slot::Either { .. })) => {}
+            _ => return Err(bad_fd(fd)),
+        }
+        match self.get(fd)? {
+            Descriptor::Dir(dir) => Ok(dir),
+            Descriptor::File(_) => Err(Error::new(Errno::Notdir)),
         }
     }
 
     /// Applies `update` to the entry at `fd` in place (e.g. to narrow its rights).
     pub fn update<T>(&self, fd: u32, update: impl FnOnce(&mut Descriptor) -> Result<T>) -> Result<T> {
+        // The entry must be of a known kind to be changed in place.
+        self.get(fd)?;
         let mut slots = self.write();
         match slots.entries.get_mut(fd as usize) {
-            Some(Some(descriptor)) => update(descriptor),
+            Some(Some(Slot::Known(descriptor))) => update(descriptor),
+            // Closed, or replaced by a fresh open, between the two locks: as if it came first.
+            Some(Some(Slot::Either { .. })) => {
+                drop(slots);
+                self.update(fd, update)
+            }
             _ => Err(bad_fd(fd)),
         }
     }
 
-    /// Removes and returns the entry at `fd`; `badf` if nothing is open there.
-    pub fn remove(&self, fd: u32) -> Result<Descriptor> {
-        self.write().remove(fd)
+    /// Closes the entry at `fd`; `badf` if nothing is open there.
+    pub fn remove(&self, fd: u32) -> Result<()> {
+        let removed = self.write().remove(fd)?;
+        // Closing the object may take a syscall; do it outside the lock.
+        drop(removed);
+        Ok(())
     }
 
     /// Moves the entry at `from` to `to` in one step, closing whatever was at `to`; `from`
@@ -175,11 +271,11 @@ impl FdTable {
     pub fn renumber(&self, from: u32, to: u32) -> Result<()> {
         let displaced = {
             let mut slots = self.write();
-            let descriptor = slots.get(from).ok_or_else(|| bad_fd(from))?;
+            let slot = slots.get(from).ok_or_else(|| bad_fd(from))?;
             if from == to {
                 return Ok(());
             }
-            let displaced = slots.insert_at(to, descriptor)?;
+            let displaced = slots.insert_at(to, slot)?;
             slots.remove(from)?;
             displaced
         };
@@ -188,13 +284,13 @@ impl FdTable {
         Ok(())
     }
 
-    /// The open descriptors in increasing order, with their entries.
-    pub fn entries(&self) -> Vec<(u32, Descriptor)> {
+    /// The numbers of the open descriptors, in increasing order.
+    pub fn fds(&self) -> Vec<u32> {
         self.read()
             .entries
             .iter()
             .enumerate()
-            .filter_map(|(fd, slot)| slot.clone().map(|d| (fd as u32, d)))
+            .filter_map(|(fd, slot)| slot.as_ref().map(|_| fd as u32))
             .collect()
     }
 
@@ -210,11 +306,11 @@ impl FdTable {
 }
 
 impl Slots {
-    fn get(&self, fd: u32) -> Option<Descriptor> {
+    fn get(&self, fd: u32) -> Option<Slot> {
         self.entries.get(fd as usize).and_then(Option::clone)
     }
 
-    fn insert_at(&mut self, fd: u32, descriptor: Descriptor) -> Result<Option<Descriptor>> {
+    fn insert_at(&mut self, fd: u32, slot: Slot) -> Result<Option<Slot>> {
         if fd >= self.max_fds {
             return Err(Error::new(Errno::Badf).context(format_args!("fd {fd} is above the limit")));
         }
@@ -225,10 +321,10 @@ impl Slots {
             self.entries.resize(index + 1, None);
         }
         self.free.remove(&fd);
-        Ok(self.entries[index].replace(descriptor))
+        Ok(self.entries[index].replace(slot))
     }
 
-    fn remove(&mut self, fd: u32) -> Result<Descriptor> {
+    fn remove(&mut self, fd: u32) -> Result<Slot> {
         let taken = self
             .entries
             .get_mut(fd as usize)
@@ -243,6 +339,10 @@ impl Slots {
         }
         Ok(taken)
     }
+}
+
+fn dir_is_not_a_file(fd: u32) -> Error {
+    Error::new(Errno::Badf).context(format_args!("fd {fd} is a directory"))
 }
 
 fn bad_fd(fd: u32) -> Error {
@@ -301,6 +401,112 @@ mod tests {
         assert_eq!(table.insert_at(2, file()).err().unwrap().errno(), Errno::Badf);
     }
 
+    /// A directory that can do nothing (the trait's defaults).
+    struct EmptyDir;
+
+    impl WasiDir for EmptyDir {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    /// An object of unasked kind that counts the stats taken to learn it.
+    struct Counted {
+        filetype: FileType,
+        stats: std::sync::atomic::AtomicUsize,
+        opened: std::sync::OnceLock<Opened>,
+    }
+
+    impl WasiEither for Counted {
+        fn filestat(&self) -> Result<Filestat> {
+            self.stats.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Filestat { filetype: self.filetype, size: 7, ..Filestat::default() })
+        }
+        fn resolve(&self, filetype: FileType) -> Result<Opened> {
+            assert_eq!(filetype, self.filetype);
+            Ok(self
+                .opened
+                .get_or_init(|| match filetype {
+                    FileType::Directory => Opened::Dir(Arc::new(EmptyDir)),
+                    _ => Opened::File(Arc::new(WritePipe::new_in_memory())),
+                })
+                .clone())
+        }
+    }
+
+    fn either(filetype: FileType) -> Arc<Counted> {
+        Arc::new(Counted { filetype, stats: 0.into(), opened: std::sync::OnceLock::new() })
+    }
+
+    fn stats(counted: &Counted) -> usize {
+        counted.stats.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn push_either(table: &FdTable, counted: &Arc<Counted>) -> u32 {
+        let rights = Rights::FILE | Rights::DIRECTORY;
+        table.push_opened(Opened::Either(counted.clone()), rights, rights).unwrap()
+    }
+
+    #[test]
+    fn an_object_of_unasked_kind_is_closed_without_a_stat() {
+        let table = FdTable::new(16);
+        let counted = either(FileType::RegularFile);
+        let fd = push_either(&table, &counted);
+        table.remove(fd).unwrap();
+        assert_eq!(stats(&counted), 0);
+        assert_eq!(table.get(fd).err().unwrap().errno(), Errno::Badf);
+    }
+
+    #[test]
+    fn the_stat_that_learns_the_kind_is_the_one_fd_filestat_get_answers() {
+        let table = FdTable::new(16);
+        let counted = either(FileType::RegularFile);
+        let fd = push_either(&table, &counted);
+        let (descriptor, stat) = table.get_with_stat(fd).unwrap();
+        assert_eq!(stat.unwrap().size, 7);
+        assert!(matches!(descriptor, Descriptor::File(_)));
+        assert_eq!(descriptor.rights().base, Rights::FILE, "a file keeps only file rights");
+        // Known from now on: no stat for lookups of either kind, and none handed out again.
+        assert!(table.get_with_stat(fd).unwrap().1.is_none());
+        table.file(fd).unwrap();
+        assert_eq!(table.dir(fd).err().unwrap().errno(), Errno::Notdir);
+        assert_eq!(stats(&counted), 1);
+    }
+
+    #[test]
+    fn each_kind_of_lookup_learns_the_kind_once() {
+        let table = FdTable::new(16);
+        let dir = either(FileType::Directory);
+        let fd = push_either(&table, &dir);
+        assert_eq!(table.file(fd).err().unwrap().errno(), Errno::Badf);
+        let found = table.dir(fd).unwrap();
+        assert_eq!(found.rights.base, Rights::DIRECTORY);
+        assert_eq!(found.rights.inheriting, Rights::FILE | Rights::DIRECTORY);
+        assert_eq!(stats(&dir), 1);
+
+        let file = either(FileType::RegularFile);
+        let fd = push_either(&table, &file);
+        table.update(fd, |descriptor| {
+            assert!(matches!(descriptor, Descriptor::File(_)));
+            Ok(())
+        })
+        .unwrap();
+        table.file(fd).unwrap();
+        assert_eq!(stats(&file), 1);
+    }
+
+    #[test]
+    fn renumbering_moves_an_object_of_unasked_kind_without_a_stat() {
+        let table = FdTable::new(16);
+        let counted = either(FileType::Directory);
+        let fd = push_either(&table, &counted);
+        table.renumber(fd, 9).unwrap();
+        assert_eq!(stats(&counted), 0);
+        table.dir(9).unwrap();
+        assert_eq!(table.get(fd).err().unwrap().errno(), Errno::Badf);
+        assert_eq!(stats(&counted), 1);
+    }
+
     #[test]
     fn renumber_onto_an_unused_number_moves_like_dup2() {
         let table = FdTable::new(16);
@@ -315,7 +521,7 @@ mod tests {
         assert_eq!(table.push(file()).unwrap(), 3);
         table.renumber(6, 1).unwrap();
         assert!(table.get(6).is_err());
-        assert_eq!(table.entries().iter().map(|(fd, _)| *fd).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+        assert_eq!(table.fds(), vec![0, 1, 2, 3]);
         assert_eq!(table.push(file()).unwrap(), 4);
     }
 }

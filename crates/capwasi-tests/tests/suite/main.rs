@@ -17,6 +17,7 @@ mod fs_meta;
 mod fs_readdir;
 mod fs_renumber;
 mod fs_open;
+mod fs_kind;
 mod fs_links;
 mod fs_readonly;
 mod fs_abi;

@@ -94,15 +94,13 @@ pub fn fd_filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: 
 /// `fd_filestat_get` for either snapshot's filestat layout.
 pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, stat: u32, snapshot: Snapshot) -> AbiResult {
     mem.check(stat, snapshot.filestat_size())?;
-    let filestat = match ctx.table.get(fd)? {
-        Descriptor::File(file) => {
-            file.rights.require(Rights::FD_FILESTAT_GET)?;
-            file.file.filestat()?
-        }
-        Descriptor::Dir(dir) => {
-            dir.rights.require(Rights::FD_FILESTAT_GET)?;
-            dir.dir.filestat()?
-        }
+    let (descriptor, taken) = ctx.table.get_with_stat(fd)?;
+    descriptor.rights().require(Rights::FD_FILESTAT_GET)?;
+    let filestat = match (taken, descriptor) {
+        // The stat that just told the table the object's kind.
+        (Some(filestat), _) => filestat,
+        (None, Descriptor::File(file)) => file.file.filestat()?,
+        (None, Descriptor::Dir(dir)) => dir.dir.filestat()?,
     };
     write_filestat(mem, stat, &ctx.virtualized(filestat), snapshot)?;
     Ok(())

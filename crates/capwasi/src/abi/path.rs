@@ -8,9 +8,9 @@
 use super::fd::{known_bits64 as known_rights, set_times};
 use super::layout::write_filestat;
 use super::{known_bits, AbiResult, Snapshot};
-use crate::dir::{OpenOptions, Opened};
+use crate::dir::OpenOptions;
 use crate::memory::GuestMemory;
-use crate::table::{Descriptor, DirDescriptor, FileDescriptor};
+use crate::table::DirDescriptor;
 use crate::types::{FdFlags, FdRights, LookupFlags, OFlags, Rights};
 use crate::{Errno, Error, Result, WasiCtx};
 use std::borrow::Cow;
@@ -103,20 +103,7 @@ pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u3
         fdflags,
     };
     let opened = dir.dir.open_at(&guest_path(mem, path, path_len)?, &options)?;
-    let base = requested.base & dir.rights.inheriting;
-    let inheriting = requested.inheriting & dir.rights.inheriting;
-    let descriptor = match opened {
-        Opened::File(file) => Descriptor::File(FileDescriptor {
-            file,
-            rights: FdRights::new(base & Rights::FILE, Rights::empty()),
-        }),
-        Opened::Dir(subdir) => Descriptor::Dir(DirDescriptor {
-            dir: subdir,
-            rights: FdRights::new(base & Rights::DIRECTORY, inheriting & (Rights::DIRECTORY | Rights::FILE)),
-            preopen_path: None,
-        }),
-    };
-    let new_fd = ctx.table.push(descriptor)?;
+    let new_fd = ctx.table.push_opened(opened, requested.base & dir.rights.inheriting, requested.inheriting & dir.rights.inheriting)?;
     mem.write(opened_fd, new_fd)?;
     Ok(())
 }
