@@ -238,6 +238,29 @@ def criterion_section(results):
         for name, sync, asynch in [("capwasi", "capwasi", "capwasi_async"), ("wasmtime-wasi", "wasmtime_wasi", "wasmtime_wasi_async")]:
             if clock[sync] and clock[asynch]:
                 lines.append(f"| {name} | {fmt_ns(clock[sync])} | {fmt_ns(clock[asynch])} | {fmt_ns(clock[asynch] - clock[sync])} |")
+    floor_rows = []
+    for workload, variant, label, floor_text in [
+        ("clock_time_get", "floor", "`clock_time_get`", "a bare `func_wrap` reading the clock (Wasmtime's call transition)"),
+        ("open_fstat_close", "native_beneath", "`path_open` + `fd_filestat_get` + `fd_close`", "`openat2(RESOLVE_BENEATH)` + `fstat` + `close`"),
+        ("stat_10k", "native_beneath", "`path_filestat_get` `d10000/NNNNN`", "`openat2(O_PATH, RESOLVE_BENEATH)` + `fstat` + `close`"),
+    ]:
+        native, floor, ours = (results.ns(workload, v) for v in ("native", variant, "capwasi"))
+        if native and floor and ours:
+            floor_rows.append(
+                f"| {label} | {fmt_ns(native)} | {floor_text}: {fmt_ns(floor)} ({floor / native:.2f}x) | {fmt_ns(ours)} ({ours / floor:.2f}x of the floor) |"
+            )
+    if floor_rows:
+        lines += [
+            "",
+            "### Floors: what the engine and confinement cost before capwasi's own code",
+            "",
+            "Measured in the same groups (variants `floor` and `native_beneath`): the least any host",
+            "on this engine, or any host that confines paths with the kernel's beneath-resolution,",
+            "can cost.",
+            "",
+            "| workload | native | floor | capwasi |",
+            "|---|---|---|---|",
+        ] + floor_rows
     trace_rows = []
     for workload, label in [("clock_time_get", "`clock_time_get`"), ("write1_devnull", "1-byte `fd_write` to /dev/null")]:
         group = f"trace_{workload}"

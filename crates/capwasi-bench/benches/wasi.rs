@@ -165,7 +165,7 @@ fn pread_random(c: &mut Criterion) {
 }
 
 fn open_stat_close(c: &mut Criterion) {
-    use rustix::fs::{fstat, openat, Mode, OFlags};
+    use rustix::fs::{fstat, openat, openat2, Mode, OFlags};
     let mut group = c.benchmark_group("open_fstat_close");
     let dir = std::fs::File::open(fixture().path()).unwrap();
     group.bench_function("native", |b| {
@@ -177,12 +177,27 @@ fn open_stat_close(c: &mut Criterion) {
             })
         })
     });
+    // The floor for any host confined to a directory: the kernel's beneath-resolution, as
+    // cap-std asks for it, in place of the plain `openat`.
+    group.bench_function("native_beneath", |b| {
+        b.iter_custom(|iters| {
+            timed(iters, |_| {
+                let fd = openat2(&dir, "small", OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY, Mode::empty(), BENEATH).unwrap();
+                black_box(fstat(&fd).unwrap());
+                drop(fd);
+            })
+        })
+    });
     hosts(&mut group, "open_fstat_close", HOSTS_AND_ASYNC, false);
     group.finish();
 }
 
+/// How a sandboxed open resolves a path: beneath the directory, no magic links (cap-std's
+/// flags on Linux).
+const BENEATH: rustix::fs::ResolveFlags = rustix::fs::ResolveFlags::BENEATH.union(rustix::fs::ResolveFlags::NO_MAGICLINKS);
+
 fn stat_entries(c: &mut Criterion) {
-    use rustix::fs::{statat, AtFlags};
+    use rustix::fs::{fstat, openat2, statat, AtFlags, Mode, OFlags};
     // (group, directory the names are relative to, name prefix): through a subdirectory, as
     // wasi-libc names a file of a preopen, and one plain name under the opened subdirectory.
     let big = format!("d{BIG_DIR}");
@@ -198,6 +213,20 @@ fn stat_entries(c: &mut Criterion) {
                 })
             })
         });
+        // The floor for a confined stat of a path with a directory in it: open it beneath
+        // (`O_PATH`), `fstat`, close, as cap-std does.
+        if !prefix.is_empty() {
+            group.bench_function("native_beneath", |b| {
+                b.iter_custom(|iters| {
+                    timed(iters, |i| {
+                        let name = names[(i % BIG_DIR as u64) as usize].as_c_str();
+                        let fd = openat2(&dir, name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty(), BENEATH).unwrap();
+                        black_box(fstat(&fd).unwrap());
+                        drop(fd);
+                    })
+                })
+            });
+        }
         hosts(&mut group, name, SYNC_HOSTS, false);
         group.finish();
     }
