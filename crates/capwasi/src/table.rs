@@ -175,11 +175,7 @@ impl FdTable {
 
     /// The entry at `fd`, of either kind; `badf` if nothing is open there.
     pub fn get(&self, fd: u32) -> Result<Descriptor> {
-        let slot = self.read().get(fd).ok_or_else(|| bad_fd(fd))?;
-        match slot {
-            Slot::Known(descriptor) => Ok(descriptor),
-            Slot::Either { .. } => Ok(self.learn_kind(fd, slot)?.0),
-        }
+        self.get_with_stat(fd).map(|(descriptor, _)| descriptor)
     }
 
     /// The entry at `fd`, and its metadata if finding out its kind took a stat in this very
@@ -188,15 +184,17 @@ impl FdTable {
         let slot = self.read().get(fd).ok_or_else(|| bad_fd(fd))?;
         match slot {
             Slot::Known(descriptor) => Ok((descriptor, None)),
-            Slot::Either { .. } => self.learn_kind(fd, slot).map(|(descriptor, stat)| (descriptor, Some(stat))),
+            Slot::Either { either, base, inheriting } => {
+                self.learn_kind(fd, either, base, inheriting).map(|(descriptor, stat)| (descriptor, Some(stat)))
+            }
         }
     }
 
-    /// Stats the object waiting in `slot` (read from `fd`), and puts its descriptor of the
-    /// kind found in place of the slot, unless another call changed the slot meanwhile.
+    /// Stats `either`, waiting at `fd` with the rights `base` and `inheriting`, and puts its
+    /// descriptor of the kind found in place of the slot, unless another call changed the
+    /// slot meanwhile.
     #[cold]
-    fn learn_kind(&self, fd: u32, slot: Slot) -> Result<(Descriptor, Filestat)> {
-        let Slot::Either { either, base, inheriting } = slot else { unreachable!("only waiting slots learn") };
+    fn learn_kind(&self, fd: u32, either: Arc<dyn WasiEither>, base: Rights, inheriting: Rights) -> Result<(Descriptor, Filestat)> {
         // The syscall runs without the table lock; two threads may both ask, and the
         // backend answers both with the same object.
         let stat = either.filestat()?;
@@ -244,17 +242,18 @@ impl FdTable {
 
     /// Applies `update` to the entry at `fd` in place (e.g. to narrow its rights).
     pub fn update<T>(&self, fd: u32, update: impl FnOnce(&mut Descriptor) -> Result<T>) -> Result<T> {
-        // The entry must be of a known kind to be changed in place.
-        self.get(fd)?;
-        let mut slots = self.write();
-        match slots.entries.get_mut(fd as usize) {
-            Some(Some(Slot::Known(descriptor))) => update(descriptor),
-            // Closed, or replaced by a fresh open, between the two locks: as if it came first.
-            Some(Some(Slot::Either { .. })) => {
-                drop(slots);
-                self.update(fd, update)
+        loop {
+            let mut slots = self.write();
+            match slots.entries.get_mut(fd as usize) {
+                Some(Some(Slot::Known(descriptor))) => return update(descriptor),
+                // Only a descriptor of known kind changes in place: learn it (outside the
+                // lock), then look again.
+                Some(Some(Slot::Either { .. })) => {
+                    drop(slots);
+                    self.get(fd)?;
+                }
+                _ => return Err(bad_fd(fd)),
             }
-            _ => Err(bad_fd(fd)),
         }
     }
 
