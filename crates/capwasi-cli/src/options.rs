@@ -197,6 +197,9 @@ pub fn feature_needed(err: &wasmtime::Error) -> Option<&'static str> {
 pub struct WasiOptions {
     /// `-S threads`: wasi-threads (`thread-spawn`) with a shared memory.
     pub threads: bool,
+    /// `-S renumber-like-dup2`: `fd_renumber` onto a number that is not open moves the
+    /// descriptor there, as POSIX `dup2` (a departure from the spec, which says `badf`).
+    pub renumber_like_dup2: bool,
 }
 
 /// Applies `-W` switches to `config`; returns whether threads end up enabled.
@@ -221,7 +224,8 @@ pub fn wasi_options(lists: &[String]) -> Result<WasiOptions> {
     for (name, on) in switches(lists)? {
         match name.as_str() {
             "threads" => options.threads = on,
-            _ => bail!("-S {name}: unknown WASI option (known: threads)"),
+            "renumber-like-dup2" => options.renumber_like_dup2 = on,
+            _ => bail!("-S {name}: unknown WASI option (known: threads, renumber-like-dup2)"),
         }
     }
     Ok(options)
@@ -253,6 +257,10 @@ mod tests {
         let err = apply_wasm_features(&mut Config::new(), &["warp-drive".into()]).unwrap_err();
         assert!(err.to_string().contains("warp-drive"), "{err}");
         assert!(wasi_options(&["preview3".into()]).is_err());
-        assert_eq!(wasi_options(&["threads".into()]).unwrap(), WasiOptions { threads: true });
+        assert_eq!(wasi_options(&["threads".into()]).unwrap(), WasiOptions { threads: true, ..WasiOptions::default() });
+        assert_eq!(
+            wasi_options(&["renumber-like-dup2,threads=n".into()]).unwrap(),
+            WasiOptions { renumber_like_dup2: true, threads: false }
+        );
     }
 }

@@ -4,7 +4,7 @@ use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
-use crate::options::{wasi_options, EngineArgs, GuardRails};
+use crate::options::{wasi_options, EngineArgs, GuardRails, WasiOptions};
 use crate::memdirs::{MemDirArgs, MemDirs};
 use crate::trace::TraceArgs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, imports_shared_memory, WasiThreads};
@@ -47,7 +47,9 @@ pub struct RunCommand {
     #[arg(long)]
     allow_precompiled: bool,
 
-    /// WASI options: NAME[=y|n],... (`-S threads` enables wasi-threads and shared memory).
+    /// WASI options: NAME[=y|n],... `-S threads` enables wasi-threads and shared memory;
+    /// `-S renumber-like-dup2` lets fd_renumber move a descriptor onto a number that is not
+    /// open, as POSIX dup2 (a departure from the WASI spec, which answers badf).
     #[arg(short = 'S', value_name = "NAME[=y|n],...")]
     wasi: Vec<String>,
 
@@ -77,6 +79,10 @@ pub struct RunCommand {
     #[arg(long, value_name = "N")]
     max_fds: Option<u32>,
 
+    /// The program's argv[0] (default: the module's file name, without its directories).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
+
     /// Call this export instead of `_start`; trailing arguments become its parameters.
     #[arg(long, value_name = "FUNCTION")]
     invoke: Option<String>,
@@ -88,9 +94,23 @@ pub struct RunCommand {
 }
 
 impl RunCommand {
-    /// The module path, as typed (also the guest's argv[0]).
+    /// The module path, as typed.
     fn module(&self) -> &str {
         &self.command[0]
+    }
+
+    /// What the guest sees as argv[0]: `--argv0`, else the module's file name, as
+    /// `wasmtime run` gives it (a program printing its usage line names itself, not the
+    /// directory it was run from).
+    fn argv0(&self) -> String {
+        if let Some(name) = &self.argv0 {
+            return name.clone();
+        }
+        let module = std::path::Path::new(self.module());
+        match module.file_name() {
+            Some(name) => name.to_string_lossy().into_owned(),
+            None => self.module().to_string(),
+        }
     }
 
     /// What follows the module.
@@ -113,12 +133,13 @@ impl RunCommand {
     }
 
     fn run(&self) -> Result<ExitCode, Failure> {
-        let wasi_threads = wasi_options(&self.wasi).map_err(Failure::Host)?.threads;
+        let wasi = wasi_options(&self.wasi).map_err(Failure::Host)?;
+        let wasi_threads = wasi.threads;
         let setup = self.engine.engine(wasi_threads, self.fuel).map_err(Failure::Host)?;
         let (engine, rails) = (setup.engine, setup.guard_rails);
         let threads = wasi_threads || setup.wasm_threads;
         let module = self.load_module(&engine).map_err(Failure::Host)?;
-        let (ctx, mem_dirs) = self.build_ctx().map_err(Failure::Host)?;
+        let (ctx, mem_dirs) = self.build_ctx(&wasi).map_err(Failure::Host)?;
 
         let mut linker: Linker<Host> = Linker::new(&engine);
         add_to_linker_sync(&mut linker, |host| &mut host.wasi).map_err(Failure::Host)?;
@@ -188,9 +209,14 @@ impl RunCommand {
         unsafe { Module::deserialize(engine, &bytes) }.with_context(|| format!("cannot load precompiled module `{path}`"))
     }
 
-    fn build_ctx(&self) -> Result<(WasiCtx, MemDirs)> {
+    fn build_ctx(&self, wasi: &WasiOptions) -> Result<(WasiCtx, MemDirs)> {
         let mut builder = WasiCtx::builder();
-        builder.os_clocks().inherit_stdio().trace(self.trace.install()?).trace_data(self.trace.data_limit());
+        builder
+            .os_clocks()
+            .inherit_stdio()
+            .trace(self.trace.install()?)
+            .trace_data(self.trace.data_limit())
+            .renumber_like_dup2(wasi.renumber_like_dup2);
         if self.deterministic {
             builder.deterministic(self.seed.unwrap_or(0));
         }
@@ -209,7 +235,7 @@ impl RunCommand {
                 },
             };
         }
-        builder.args(self.command.iter().cloned());
+        builder.arg(self.argv0()).args(self.args().iter().cloned());
         for spec in &self.dirs {
             let dir = DirSpec::parse(spec)?;
             let opened = if dir.read_only {

@@ -16,7 +16,7 @@ use wasmtime::{bail, Result};
 #[derive(Args, Debug, Default)]
 pub struct TraceArgs {
     /// Print every WASI call (name, decoded arguments, errno, results, duration) to stderr, or
-    /// to FILE with `--trace=FILE`. Buffer contents are never printed.
+    /// to FILE with `--trace=FILE`. Buffer contents are printed only with `--trace-data`.
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true)]
     trace: Option<Option<PathBuf>>,
 

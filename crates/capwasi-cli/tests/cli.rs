@@ -156,10 +156,11 @@ fn env_flags_set_values_and_inherit_named_host_variables_only() {
         .unwrap();
     assert_status(&output, 0);
     let module = guest("args_env");
+    let argv0 = file_name(&module);
     assert_eq!(
         text(&output.stdout),
         format!(
-            "arg[0]={module}\n\
+            "arg[0]={argv0}\n\
              env:K=V\n\
              env:EMPTY=\n\
              env:EQ=a=b\n\
@@ -173,7 +174,7 @@ fn env_flags_set_values_and_inherit_named_host_variables_only() {
 fn host_environment_is_not_passed_without_flags() {
     let output = capwasi().env("CAPWASI_CLI_TEST_SECRET", "x").arg(guest("args_env")).output().unwrap();
     assert_status(&output, 0);
-    assert_eq!(text(&output.stdout), format!("arg[0]={}\ngetenv(EMPTY): unset\n", guest("args_env")));
+    assert_eq!(text(&output.stdout), format!("arg[0]={}\ngetenv(EMPTY): unset\n", file_name(&guest("args_env"))));
 }
 
 #[test]
@@ -220,15 +221,43 @@ fn dir_flag_with_empty_host_or_guest_is_a_one_line_error() {
     }
 }
 
+/// The file name of `path`: what `capwasi run` passes as argv[0], as `wasmtime run` does.
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path).file_name().unwrap().to_str().unwrap().to_string()
+}
+
+#[test]
+fn argv0_is_the_module_file_name_without_its_directories() {
+    let module = guest("args_env");
+    assert!(module.contains('/'), "{module}");
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("sub").join("tool.wasm");
+    std::fs::create_dir(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&module, &copy).unwrap();
+    let output = run(&[copy.to_str().unwrap(), "x"]);
+    assert_status(&output, 0);
+    assert_eq!(text(&output.stdout), "arg[0]=tool.wasm\narg[1]=x\ngetenv(EMPTY): unset\n");
+}
+
+#[test]
+fn argv0_flag_overrides_the_program_name() {
+    let module = guest("args_env");
+    let output = run(&["--argv0", "tool", &module, "--argv0", "y"]);
+    assert_status(&output, 0);
+    // A second --argv0 after the module is the program's own argument.
+    assert_eq!(text(&output.stdout), "arg[0]=tool\narg[1]=--argv0\narg[2]=y\ngetenv(EMPTY): unset\n");
+}
+
 #[test]
 fn arguments_after_the_module_reach_the_guest_verbatim() {
     let module = guest("args_env");
+    let argv0 = file_name(&module);
     let output = run(&[&module, "plain", "", "héllo", "日本", "-x", "--", "--env"]);
     assert_status(&output, 0);
     assert_eq!(
         text(&output.stdout),
         format!(
-            "arg[0]={module}\narg[1]=plain\narg[2]=\narg[3]=héllo\narg[4]=日本\narg[5]=-x\narg[6]=--\narg[7]=--env\n\
+            "arg[0]={argv0}\narg[1]=plain\narg[2]=\narg[3]=héllo\narg[4]=日本\narg[5]=-x\narg[6]=--\narg[7]=--env\n\
              getenv(EMPTY): unset\n"
         )
     );
@@ -237,26 +266,28 @@ fn arguments_after_the_module_reach_the_guest_verbatim() {
 #[test]
 fn arguments_after_double_dash_reach_the_guest() {
     let module = guest("args_env");
+    let argv0 = file_name(&module);
     let output = run(&["--env", "A=1", "--", &module, "x", "--env", "B=2", "--dir", "/"]);
     assert_status(&output, 0);
     assert_eq!(
         text(&output.stdout),
-        format!("arg[0]={module}\narg[1]=x\narg[2]=--env\narg[3]=B=2\narg[4]=--dir\narg[5]=/\nenv:A=1\ngetenv(EMPTY): unset\n")
+        format!("arg[0]={argv0}\narg[1]=x\narg[2]=--env\narg[3]=B=2\narg[4]=--dir\narg[5]=/\nenv:A=1\ngetenv(EMPTY): unset\n")
     );
     // After the module everything is the program's, a `--` included.
     let output = run(&[&module, "--", "a", "b"]);
     assert_status(&output, 0);
-    assert_eq!(text(&output.stdout), format!("arg[0]={module}\narg[1]=--\narg[2]=a\narg[3]=b\ngetenv(EMPTY): unset\n"));
+    assert_eq!(text(&output.stdout), format!("arg[0]={argv0}\narg[1]=--\narg[2]=a\narg[3]=b\ngetenv(EMPTY): unset\n"));
 }
 
 #[test]
 fn capwasi_flags_right_after_the_module_reach_the_guest() {
     let module = guest("args_env");
+    let argv0 = file_name(&module);
     let output = run(&[&module, "--env", "B=2", "--dir", "/"]);
     assert_status(&output, 0);
     assert_eq!(
         text(&output.stdout),
-        format!("arg[0]={module}\narg[1]=--env\narg[2]=B=2\narg[3]=--dir\narg[4]=/\ngetenv(EMPTY): unset\n")
+        format!("arg[0]={argv0}\narg[1]=--env\narg[2]=B=2\narg[3]=--dir\narg[4]=/\ngetenv(EMPTY): unset\n")
     );
 }
 

@@ -234,7 +234,7 @@ old name opens\tfalse\tnew name opens\ttrue
 remove\ttrue
 remove again\tnil\t/work/scratch.txt: No such file or directory\t44
 open missing\tnil\t/work/missing.txt: No such file or directory\t44
-escape the preopen\tnil\t/work/../etc/passwd: Capabilities insufficient\t76
+escape the preopen\tnil\t/work/../etc/passwd: Operation not permitted\t63
 19\tTHE QUICK BROWN FOX\txof nworb kciuq eht
 brown\tThe quick br0wn f0x\t5\t9
  3.14|42  |\"a\\
@@ -623,9 +623,21 @@ fn compilation_cache_is_filled_by_the_first_run_and_hit_by_the_second() {
     assert_eq!(snapshot(off.path()), vec![]);
 }
 
+/// The spec refuses the move onto the free number 6 (`badf`); the program reports it and
+/// exits 2, and what it printed before is not lost.
 #[test]
-fn stdout_moved_to_fd_6_and_back_with_fd_renumber_keeps_all_output() {
+fn stdout_moved_to_a_free_fd_is_refused_by_default_as_the_spec_says() {
     let output = capwasi_run().arg(helper_guest("stdout_renumber")).output().unwrap();
+    assert_status(&output, 2);
+    assert_eq!(text(&output.stdout), "1 stdout before the move\n");
+    assert!(text(&output.stderr).contains("fd_renumber(1, 6): errno 8"), "{output:?}");
+}
+
+/// Under `-S renumber-like-dup2` (the opt-in departure from the spec) the program parks stdout
+/// on fd 6 and moves it back without losing a line.
+#[test]
+fn stdout_moved_to_fd_6_and_back_with_fd_renumber_like_dup2_keeps_all_output() {
+    let output = capwasi_run().args(["-S", "renumber-like-dup2"]).arg(helper_guest("stdout_renumber")).output().unwrap();
     assert_output(
         &output,
         "1 stdout before the move\n\

@@ -5,7 +5,7 @@
 //! [`capwasi::WasiCtxBuilder::preopened_dir`] and the guest sees an ordinary directory:
 //! inode numbers, link counts, timestamps, `fd_readdir` cookies that stay valid while
 //! entries come and go, rename and link with POSIX semantics, and the same confinement as
-//! the OS backend (`..`, absolute symlinks and symlinks that climb out answer `notcapable`).
+//! the OS backend (`..`, absolute symlinks and symlinks that climb out answer `perm`).
 //!
 //! It is shareable across the threads of a wasi-threads program: one lock serialises
 //! changes to names (so a rename is atomic), and each file's bytes have their own.

@@ -24,7 +24,7 @@ pub(crate) enum Last {
     /// Stop at it even with a trailing slash (`mkdir`, `rmdir`, `rename`, which the OS
     /// backend hands the name without its slash).
     Literal,
-    /// Stop at it even with a trailing slash, but answer `notcapable` if the slash would lead
+    /// Stop at it even with a trailing slash, but answer `perm` if the slash would lead
     /// out of the base (`unlink`, `link`, `symlink`, where the OS backend resolves the slash).
     LiteralBeneath,
 }
@@ -89,7 +89,7 @@ fn walk(mut stack: Vec<Arc<Node>>, mut pending: VecDeque<Box<str>>, mut dir_requ
             "." => last_seen = Final::Dot,
             ".." => {
                 if stack.len() == 1 {
-                    return Err(Error::new(Errno::Notcapable).context(format_args!("{path:?} climbs out of its directory")));
+                    return Err(Error::escape(format_args!("{path:?} climbs out of its directory")));
                 }
                 stack.pop();
                 last_seen = Final::DotDot;
@@ -107,7 +107,7 @@ fn walk(mut stack: Vec<Arc<Node>>, mut pending: VecDeque<Box<str>>, mut dir_requ
                         }
                         let Kind::Symlink(target) = &node.kind else { unreachable!() };
                         if target.starts_with('/') {
-                            return Err(Error::new(Errno::Notcapable).context(format_args!("symlink to absolute path {target:?}")));
+                            return Err(Error::escape(format_args!("symlink to absolute path {target:?}")));
                         }
                         if target.is_empty() {
                             return Err(Error::new(Errno::Noent).context("empty symlink"));
@@ -123,15 +123,15 @@ fn walk(mut stack: Vec<Arc<Node>>, mut pending: VecDeque<Box<str>>, mut dir_requ
                     Some(node) if check_beneath && matches!(node.kind, Kind::Symlink(_)) => {
                         // A call that acts on the link itself still may not be told anything
                         // about where a trailing slash would lead out of the base: the OS
-                        // backend answers `notcapable` there, and so does this one.
+                        // backend answers `perm` there, and so does this one.
                         let Kind::Symlink(target) = &node.kind else { unreachable!() };
                         let mut through = VecDeque::new();
                         push_components(&mut through, &format!("{target}/"))?;
                         if target.starts_with('/') {
-                            return Err(Error::new(Errno::Notcapable).context(format_args!("symlink to absolute path {target:?}")));
+                            return Err(Error::escape(format_args!("symlink to absolute path {target:?}")));
                         }
                         if let Err(err) = walk(stack.clone(), through, true, Last::Follow, path)
-                            && err.errno() == Errno::Notcapable
+                            && err.errno() == Error::ESCAPE
                         {
                             return Err(err);
                         }

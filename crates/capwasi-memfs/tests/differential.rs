@@ -836,7 +836,7 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 && ctx.mem_type(at, from, false) == Err(Noent)
             {
                 if to_last == "." || to_last == ".." {
-                    hits.push(if ctx.mem_type(at, to, false) == Err(Notcapable) {
+                    hits.push(if ctx.mem_type(at, to, false) == Err(Perm) {
                         "rename_of_missing_source_to_dotdot"
                     } else {
                         "rename_of_missing_source_to_dot"
@@ -844,7 +844,7 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 }
                 match ctx.mem_type(at, &to_parent, true) {
                     Ok(Directory) | Err(Noent) => {}
-                    Err(Notcapable) => {
+                    Err(Perm) => {
                         hits.push("rename_of_missing_source_to_dotdot");
                     }
                     Err(Loop) => {
@@ -900,9 +900,9 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                         _ => {}
                     }
                 }
-                if ctx.dest_unresolvable(at, to) || ctx.mem_type(at, to, false) == Err(Notcapable) {
+                if ctx.dest_unresolvable(at, to) || ctx.mem_type(at, to, false) == Err(Perm) {
                     match source {
-                        Err(Noent) if ctx.mem_type(at, to, false) == Err(Notcapable) => {
+                        Err(Noent) if ctx.mem_type(at, to, false) == Err(Perm) => {
                             hits.push("hard_link_of_missing_source_with_trailing_slash_to_an_escaping_name");
                         }
                         Err(Noent) => {
@@ -1047,7 +1047,7 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                                 "open_creat_excl_with_trailing_slash_of_an_existing_directory",
                             );
                         }
-                        Err(Notcapable) => {
+                        Err(Perm) => {
                             hits.push(
                                 "open_creat_with_trailing_slash_of_a_symlink_to_an_absolute_path",
                             );
@@ -1091,7 +1091,7 @@ fn known_difference(op: &Op, ctx: &Ctx<'_>) -> Option<&'static str> {
                 if (opts.follow || path.ends_with('/'))
                     && followed
                     && slash
-                    && ctx.mem_type(at, path, true) == Err(Notcapable)
+                    && ctx.mem_type(at, path, true) == Err(Perm)
                 {
                     hits.push(
                         "open_creat_through_symlink_with_trailing_slash_to_a_symlink_outside",
@@ -1929,7 +1929,7 @@ fn hard_link_of_missing_source_with_trailing_slash_beneath_a_file() {
 }
 
 #[test]
-/// Documented difference: hard_link_at("missing/", ".."): OS noent, memfs notcapable
+/// Documented difference: hard_link_at("missing/", ".."): OS noent, memfs perm
 fn hard_link_of_missing_source_with_trailing_slash_to_an_escaping_name() {
     assert_documented_difference(&[Op::HardLink {
         at: None,
@@ -2061,7 +2061,7 @@ fn open_creat_through_symlink_with_trailing_slash_beneath_a_file() {
 }
 
 #[test]
-/// Documented difference: symlink a -> ../x; symlink l -> "a/"; open_at("l", creat|write): OS isdir, memfs notcapable
+/// Documented difference: symlink a -> ../x; symlink l -> "a/"; open_at("l", creat|write): OS isdir, memfs perm
 fn open_creat_through_symlink_with_trailing_slash_to_a_symlink_outside() {
     assert_documented_difference(&[
         symlink("../x", "a"),
@@ -2130,7 +2130,7 @@ fn remove_dir_of_a_path_ending_in_dotdot() {
 }
 
 #[test]
-/// Documented difference: symlink l -> l; rename_at("l/.", "x/"): OS notdir, memfs loop (notcapable for l -> /abs)
+/// Documented difference: symlink l -> l; rename_at("l/.", "x/"): OS notdir, memfs loop (perm for l -> /abs)
 fn rename_of_a_broken_symlink_slash_dot_to_a_name_with_trailing_slash() {
     assert_documented_difference(&[
         symlink("l", "l"),

@@ -537,18 +537,18 @@ fn dotdot_above_the_handle_is_notcapable_even_when_the_parent_exists() {
     let root = fs.root();
     fs.create_dir_all("sub/inner").unwrap();
     fs.write_file("secret", "s").unwrap();
-    assert_eq!(errno(root.stat_at("..", true)), Errno::Notcapable);
-    assert_eq!(errno(root.stat_at("sub/../..", true)), Errno::Notcapable);
+    assert_eq!(errno(root.stat_at("..", true)), Errno::Perm);
+    assert_eq!(errno(root.stat_at("sub/../..", true)), Errno::Perm);
     let sub = fs.open_dir("sub").unwrap();
-    assert_eq!(errno(sub.stat_at("..", true)), Errno::Notcapable);
-    assert_eq!(errno(sub.stat_at("../secret", true)), Errno::Notcapable);
-    assert_eq!(errno(sub.stat_at("inner/../../secret", true)), Errno::Notcapable);
-    assert_eq!(open_errno(&sub, "../secret", ro()), Errno::Notcapable);
-    assert_eq!(open_errno(&sub, "../new", create()), Errno::Notcapable);
-    assert_eq!(errno(sub.create_dir_at("../newdir")), Errno::Notcapable);
-    assert_eq!(errno(sub.unlink_file_at("../secret")), Errno::Notcapable);
-    assert_eq!(errno(sub.rename_at("../secret", &sub, "stolen")), Errno::Notcapable);
-    assert_eq!(errno(sub.hard_link_at("../secret", &sub, "stolen")), Errno::Notcapable);
+    assert_eq!(errno(sub.stat_at("..", true)), Errno::Perm);
+    assert_eq!(errno(sub.stat_at("../secret", true)), Errno::Perm);
+    assert_eq!(errno(sub.stat_at("inner/../../secret", true)), Errno::Perm);
+    assert_eq!(open_errno(&sub, "../secret", ro()), Errno::Perm);
+    assert_eq!(open_errno(&sub, "../new", create()), Errno::Perm);
+    assert_eq!(errno(sub.create_dir_at("../newdir")), Errno::Perm);
+    assert_eq!(errno(sub.unlink_file_at("../secret")), Errno::Perm);
+    assert_eq!(errno(sub.rename_at("../secret", &sub, "stolen")), Errno::Perm);
+    assert_eq!(errno(sub.hard_link_at("../secret", &sub, "stolen")), Errno::Perm);
     // `..` that stays beneath is fine.
     assert_eq!(stat(&sub, "inner/..").ino, sub.filestat().unwrap().ino);
     assert_eq!(sorted_names(&root), ["secret", "sub"]);
@@ -562,9 +562,9 @@ fn absolute_symlink_is_notcapable() {
     root.symlink_at("/etc_passwd", "abs").unwrap();
     assert_eq!(root.read_link_at("abs").unwrap(), b"/etc_passwd");
     assert_eq!(stat(&root, "abs").filetype, FileType::SymbolicLink);
-    assert_eq!(errno(root.stat_at("abs", true)), Errno::Notcapable);
-    assert_eq!(open_errno(&root, "abs", ro()), Errno::Notcapable);
-    assert_eq!(open_errno(&root, "abs", create()), Errno::Notcapable);
+    assert_eq!(errno(root.stat_at("abs", true)), Errno::Perm);
+    assert_eq!(open_errno(&root, "abs", ro()), Errno::Perm);
+    assert_eq!(open_errno(&root, "abs", create()), Errno::Perm);
 }
 
 #[test]
@@ -581,12 +581,12 @@ fn symlink_climbing_out_of_an_open_dir_handle_is_notcapable() {
     assert_eq!(stat(&root, "sub/up").filetype, FileType::SymbolicLink);
     assert_eq!(root.stat_at("sub/up", true).unwrap().ino, stat(&root, "secret").ino);
     // Through the subdirectory handle it climbs out, though its target exists.
-    assert_eq!(errno(sub.stat_at("up", true)), Errno::Notcapable);
-    assert_eq!(open_errno(&sub, "up", ro()), Errno::Notcapable);
-    assert_eq!(open_errno(&sub, "up", create()), Errno::Notcapable);
-    assert_eq!(errno(sub.stat_at("roundtrip", true)), Errno::Notcapable);
-    assert_eq!(errno(sub.unlink_file_at("up/")), Errno::Notcapable);
-    assert_eq!(errno(sub.set_times_at("up", SetTime::Now, SetTime::Now, true)), Errno::Notcapable);
+    assert_eq!(errno(sub.stat_at("up", true)), Errno::Perm);
+    assert_eq!(open_errno(&sub, "up", ro()), Errno::Perm);
+    assert_eq!(open_errno(&sub, "up", create()), Errno::Perm);
+    assert_eq!(errno(sub.stat_at("roundtrip", true)), Errno::Perm);
+    assert_eq!(errno(sub.unlink_file_at("up/")), Errno::Perm);
+    assert_eq!(errno(sub.set_times_at("up", SetTime::Now, SetTime::Now, true)), Errno::Perm);
     // Acting on the link itself is fine.
     assert_eq!(stat(&sub, "up").filetype, FileType::SymbolicLink);
     assert_eq!(sub.read_link_at("up").unwrap(), b"../secret");
@@ -929,7 +929,7 @@ fn host_helpers_write_read_and_create_dir_all() {
     assert_eq!(errno(fs.read_file("a")), Errno::Isdir);
     assert_eq!(errno(fs.read_file("nope")), Errno::Noent);
     assert_eq!(errno(fs.create_dir_all("a/../x")), Errno::Inval);
-    assert_eq!(errno(fs.read_file("../x")), Errno::Notcapable);
+    assert_eq!(errno(fs.read_file("../x")), Errno::Perm);
     // The helpers see what the guest-side handles do and vice versa.
     let file = open_file(&root, "a/b/c/file", rw());
     pwrite(&*file, b"S", 0).unwrap();
@@ -1185,7 +1185,7 @@ fn save_dir_keeps_guest_symlink_escaping_the_target_as_a_symlink_and_writes_noth
     let root = fs.root();
     root.symlink_at("../../outside", "escape").unwrap();
     // The guest cannot write through it.
-    assert_eq!(open_errno(&root, "escape/pwned", create()), Errno::Notcapable);
+    assert_eq!(open_errno(&root, "escape/pwned", create()), Errno::Perm);
     fs.save_dir(&target).unwrap();
     let meta = std::fs::symlink_metadata(target.join("escape")).unwrap();
     assert!(meta.file_type().is_symlink());

@@ -171,11 +171,11 @@ pub(crate) fn io_err(err: rustix::io::Errno) -> Error {
 /// A host I/O error as a capwasi error.
 ///
 /// cap-std reports an attempt to resolve a path outside the directory it was given as
-/// `PermissionDenied` with no OS error number; the guest sees that as `notcapable`, the
-/// errno WASI reserves for reaching beyond granted capabilities.
+/// `PermissionDenied` with no OS error number; the guest sees that as `perm`, as under both
+/// wasmtime hosts (see `capwasi::abi::path`).
 pub(crate) fn os_err(err: std::io::Error) -> Error {
     if err.raw_os_error().is_none() && err.kind() == std::io::ErrorKind::PermissionDenied {
-        return Error::new(Errno::Notcapable).context(err);
+        return Error::escape(err);
     }
     Error::from(err)
 }

@@ -261,6 +261,13 @@ impl Guest {
         self
     }
 
+    /// Lets `fd_renumber` move descriptors onto numbers that are not open (the builder's
+    /// `renumber_like_dup2` opt-in, a departure from the spec).
+    pub fn renumber_like_dup2(mut self) -> Guest {
+        self.builder.renumber_like_dup2(true);
+        self
+    }
+
     /// Grants host directory `host` as `guest`, on the backend [`fs_backend`] selects.
     pub fn dir(mut self, host: &Path, guest: &str) -> Guest {
         self.reference.dirs.push((host.to_path_buf(), guest.to_string()));

@@ -6,7 +6,7 @@ use crate::file::WasiFile;
 use crate::pipe::{ReadPipe, WritePipe};
 use crate::random::{LockedRng, ThreadRandom, WasiRandom};
 use crate::sched::{ThreadSched, WasiSched};
-use crate::table::{Descriptor, DirDescriptor, FdTable, FileDescriptor, DEFAULT_MAX_FDS};
+use crate::table::{Descriptor, DirDescriptor, FdTable, FileDescriptor, RenumberTarget, DEFAULT_MAX_FDS};
 use crate::types::{FdRights, Rights};
 use rand_core::RngCore;
 use std::fmt;
@@ -31,6 +31,7 @@ pub struct WasiCtx {
     pub(crate) trace: bool,
     pub(crate) trace_data: usize,
     pub(crate) virtualizer: Option<Arc<Virtualizer>>,
+    pub(crate) renumber_target: RenumberTarget,
 }
 
 impl WasiCtx {
@@ -176,6 +177,7 @@ pub struct WasiCtxBuilder {
     trace: bool,
     trace_data: usize,
     virtualizer: Option<Arc<Virtualizer>>,
+    renumber_target: RenumberTarget,
 }
 
 impl Default for WasiCtxBuilder {
@@ -204,6 +206,7 @@ impl WasiCtxBuilder {
             trace: false,
             trace_data: 0,
             virtualizer: None,
+            renumber_target: RenumberTarget::Open,
         }
     }
 
@@ -379,6 +382,16 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Lets `fd_renumber` move a descriptor onto a number that is not open, as POSIX `dup2`
+    /// does. **A departure from the preview1 spec**, off by default: the spec answers `badf`,
+    /// because in a threaded program another thread may be handed that number at the same
+    /// moment. Some ported programs park stdout on a spare number and move it back; they need
+    /// this.
+    pub fn renumber_like_dup2(&mut self, on: bool) -> &mut Self {
+        self.renumber_target = if on { RenumberTarget::AnyNumber } else { RenumberTarget::Open };
+        self
+    }
+
     /// Caps the number of descriptors open at once (`nfile` beyond it).
     pub fn max_fds(&mut self, max_fds: u32) -> &mut Self {
         self.max_fds = max_fds;
@@ -430,6 +443,7 @@ impl WasiCtxBuilder {
             trace: self.trace,
             trace_data: self.trace_data,
             virtualizer: self.virtualizer.clone(),
+            renumber_target: self.renumber_target,
         })
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Every path handed to these methods is relative and comes from the guest. An implementation
 //! must resolve it beneath `self` and nowhere else: `..`, absolute symlink targets and
-//! symlinks that climb out must fail (the OS backend answers `notcapable` for them).
+//! symlinks that climb out must fail with `capwasi::Error::ESCAPE` (`perm`), as the OS backend does.
 
 use crate::file::{SetTime, WasiFile};
 use crate::types::{FdFlags, FileType, Filestat, OFlags};

@@ -135,6 +135,16 @@ impl Error {
         Error { errno, context: None }
     }
 
+    /// The errno a path that would leave its directory answers (through `..`, a symlink, or
+    /// by being absolute), on every backend: `perm`, as both wasmtime hosts and uvwasi give
+    /// it and the public test suite accepts. A missing right is `notcapable` instead.
+    pub const ESCAPE: Errno = Errno::Perm;
+
+    /// A path tried to leave the directory it was resolved beneath; `what` says how.
+    pub fn escape(what: impl fmt::Display) -> Error {
+        Error::new(Error::ESCAPE).context(what)
+    }
+
     /// The errno the guest will see.
     pub fn errno(&self) -> Errno {
         self.errno

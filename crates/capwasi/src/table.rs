@@ -23,6 +23,16 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 /// Highest number of descriptors a context holds at once unless the builder says otherwise.
 pub const DEFAULT_MAX_FDS: u32 = 1 << 16;
 
+/// Which numbers `fd_renumber` may move a descriptor onto.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RenumberTarget {
+    /// Only a number that is open (the preview1 spec; `badf` otherwise).
+    #[default]
+    Open,
+    /// Any number below the table limit, as POSIX `dup2` (an opt-in departure from the spec).
+    AnyNumber,
+}
+
 /// An open file (any non-directory) and what the guest may do with it.
 #[derive(Clone)]
 pub struct FileDescriptor {
@@ -265,12 +275,18 @@ impl FdTable {
         Ok(())
     }
 
-    /// Moves the entry at `from` to `to` in one step, closing whatever was at `to`; `from`
+    /// Moves the entry at `from` to `to` in one step, closing what was at `to`; `from`
     /// becomes free. No other thread can observe the entry at both numbers or at neither.
-    pub fn renumber(&self, from: u32, to: u32) -> Result<()> {
+    ///
+    /// `to` must be open unless `target` is [`RenumberTarget::AnyNumber`]: the spec rules out
+    /// renumbering onto a free number, which another thread may be handed at the same moment.
+    pub fn renumber(&self, from: u32, to: u32, target: RenumberTarget) -> Result<()> {
         let displaced = {
             let mut slots = self.write();
             let slot = slots.get(from).ok_or_else(|| bad_fd(from))?;
+            if target == RenumberTarget::Open && slots.get(to).is_none() {
+                return Err(bad_fd(to).context("fd_renumber's target must be open (the spec's rule; see renumber_like_dup2)"));
+            }
             if from == to {
                 return Ok(());
             }
@@ -498,27 +514,43 @@ mod tests {
     fn renumbering_moves_an_object_of_unasked_kind_without_a_stat() {
         let table = FdTable::new(16);
         let counted = either(FileType::Directory);
+        let target = table.push(file()).unwrap();
         let fd = push_either(&table, &counted);
-        table.renumber(fd, 9).unwrap();
+        table.renumber(fd, target, RenumberTarget::Open).unwrap();
         assert_eq!(stats(&counted), 0);
-        table.dir(9).unwrap();
+        table.dir(target).unwrap();
         assert_eq!(table.get(fd).err().unwrap().errno(), Errno::Badf);
         assert_eq!(stats(&counted), 1);
     }
 
     #[test]
-    fn renumber_onto_an_unused_number_moves_like_dup2() {
+    fn renumber_onto_an_unused_number_is_badf_and_changes_nothing() {
         let table = FdTable::new(16);
         for _ in 0..3 {
             table.push(file()).unwrap();
         }
-        table.renumber(1, 6).unwrap();
+        assert_eq!(table.renumber(1, 6, RenumberTarget::Open).unwrap_err().errno(), Errno::Badf);
+        assert_eq!(table.fds(), vec![0, 1, 2]);
+        assert_eq!(table.renumber(7, 1, RenumberTarget::Open).unwrap_err().errno(), Errno::Badf);
+        assert_eq!(table.fds(), vec![0, 1, 2]);
+        table.renumber(1, 1, RenumberTarget::Open).unwrap();
+        table.renumber(2, 0, RenumberTarget::Open).unwrap();
+        assert_eq!(table.fds(), vec![0, 1]);
+    }
+
+    #[test]
+    fn renumber_onto_an_unused_number_moves_like_dup2_when_asked() {
+        let table = FdTable::new(16);
+        for _ in 0..3 {
+            table.push(file()).unwrap();
+        }
+        table.renumber(1, 6, RenumberTarget::AnyNumber).unwrap();
         assert!(table.get(1).is_err());
         assert!(table.get(6).is_ok());
         // The holes left below 6 are handed out lowest first.
         assert_eq!(table.push(file()).unwrap(), 1);
         assert_eq!(table.push(file()).unwrap(), 3);
-        table.renumber(6, 1).unwrap();
+        table.renumber(6, 1, RenumberTarget::AnyNumber).unwrap();
         assert!(table.get(6).is_err());
         assert_eq!(table.fds(), vec![0, 1, 2, 3]);
         assert_eq!(table.push(file()).unwrap(), 4);

@@ -82,7 +82,10 @@ static void absolute(const char *host_outside) {
 
 /* A symlink to `/` may be made; following it is refused, and so is anything beneath it. */
 static void symlink_root(void) {
-    say("symlink / -> root", __wasi_path_symlink("/", 3, "root"));
+    say("symlink / -> made", __wasi_path_symlink("/", 3, "made"));
+    try_stat("lstat made", 3, "made", 0);
+    /* `root -> /` was placed by the host: the guest may see that it is a link, but neither
+       where it points (an absolute target names the host's tree) nor what is behind it. */
     readlink_print("readlink root", 3, "root");
     try_stat("lstat root", 3, "root", 0);
     try_stat("stat root", 3, "root", 1);
@@ -127,14 +130,14 @@ static void symlink_up(const char *escape_name) {
 
 /* Symlinks with absolute targets: stored as given, never followed. */
 static void symlink_absolute(const char *host_outside, const char *host_new) {
-    say("symlink /etc/passwd -> passwd", __wasi_path_symlink("/etc/passwd", 3, "passwd"));
-    say("symlink HOST_OUTSIDE -> hostlink", __wasi_path_symlink(host_outside, 3, "hostlink"));
-    say("symlink HOST_NEW -> newlink", __wasi_path_symlink(host_new, 3, "newlink"));
-    say("symlink /file.txt -> selfabs", __wasi_path_symlink("/file.txt", 3, "selfabs"));
-    char buf[512];
-    __wasi_size_t n = 0;
-    CHECK_ERRNO(__wasi_path_readlink(3, "hostlink", (uint8_t *)buf, sizeof buf, &n), 0);
-    printf("readlink hostlink matches=%d\n", n == strlen(host_outside) && memcmp(buf, host_outside, n) == 0);
+    (void)host_outside;
+    say("symlink /etc/passwd -> made1", __wasi_path_symlink("/etc/passwd", 3, "made1"));
+    say("symlink HOST_OUTSIDE -> made2", __wasi_path_symlink(host_outside, 3, "made2"));
+    say("symlink HOST_NEW -> made3", __wasi_path_symlink(host_new, 3, "made3"));
+    say("symlink /file.txt -> made4", __wasi_path_symlink("/file.txt", 3, "made4"));
+    try_stat("lstat made1", 3, "made1", 0);
+    /* The links below were placed by the host with the same absolute targets. */
+    readlink_print("readlink hostlink", 3, "hostlink");
     try_read("open passwd", 3, "passwd", 1);
     try_read("open hostlink", 3, "hostlink", 1);
     try_read("open selfabs", 3, "selfabs", 1);

@@ -167,8 +167,8 @@ static void renumber(void) {
     say("fdstat 65535", __wasi_fd_fdstat_get(65535, &st));
 }
 
-/* `/proc/self/...`: absolute, so refused outright; through symlinks (made by the guest or
-   by the host) never followed. */
+/* `/proc/self/...`: absolute, so refused outright, as link targets too; through symlinks
+   the host made never followed. */
 static void proc_self(void) {
     try_read("open /proc/self/root", 3, "/proc/self/root", 1);
     try_read("open /proc/self/root/etc/passwd", 3, "/proc/self/root/etc/passwd", 1);
@@ -178,12 +178,14 @@ static void proc_self(void) {
     try_stat("stat /proc/self/root", 3, "/proc/self/root", 1);
     say("mkdir /proc/self/cwd/evil", __wasi_path_create_directory(3, "/proc/self/cwd/evil"));
 
-    say("symlink /proc/self/root -> pr", __wasi_path_symlink("/proc/self/root", 3, "pr"));
-    say("symlink /proc/self/cwd -> pc", __wasi_path_symlink("/proc/self/cwd", 3, "pc"));
-    say("symlink /proc/self/fd/3 -> pf", __wasi_path_symlink("/proc/self/fd/3", 3, "pf"));
-    say("symlink /proc/self/fd -> pfd", __wasi_path_symlink("/proc/self/fd", 3, "pfd"));
-    say("symlink /proc/thread-self/root -> pt", __wasi_path_symlink("/proc/thread-self/root", 3, "pt"));
-    say("symlink /dev/fd/3 -> df", __wasi_path_symlink("/dev/fd/3", 3, "df"));
+    /* The guest may not make links with absolute targets; the host placed the same ones as
+       pr, pc, pf, pfd, pt and df. */
+    say("symlink /proc/self/root -> made_pr", __wasi_path_symlink("/proc/self/root", 3, "made_pr"));
+    say("symlink /proc/self/cwd -> made_pc", __wasi_path_symlink("/proc/self/cwd", 3, "made_pc"));
+    say("symlink /proc/self/fd/3 -> made_pf", __wasi_path_symlink("/proc/self/fd/3", 3, "made_pf"));
+    say("symlink /proc/self/fd -> made_pfd", __wasi_path_symlink("/proc/self/fd", 3, "made_pfd"));
+    say("symlink /proc/thread-self/root -> made_pt", __wasi_path_symlink("/proc/thread-self/root", 3, "made_pt"));
+    say("symlink /dev/fd/3 -> made_df", __wasi_path_symlink("/dev/fd/3", 3, "made_df"));
     say("symlink ../../../../../../../../../../proc/self/root -> rel",
         __wasi_path_symlink("../../../../../../../../../../proc/self/root", 3, "rel"));
     try_read("open pr", 3, "pr", 1);

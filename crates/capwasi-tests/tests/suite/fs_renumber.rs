@@ -54,35 +54,58 @@ fn fs_renumber_onto_an_open_fd_closes_it_and_frees_the_source() {
     assert_eq!(std::fs::read_to_string(sb.path().join("b.txt")).unwrap(), "B");
 }
 
-/// wasmtime-wasi requires `to` to be open and answers `badf` here; capwasi follows POSIX
-/// `dup2` (see `capwasi::abi::fd::fd_renumber`).
+/// The spec: `to` must be open, so parking stdout on a free number is `badf` and stdout never
+/// moves (wasi-testsuite's `renumber` and wasmtime-wasi agree).
 #[test]
-fn fs_renumber_stdout_onto_a_free_number_and_back_keeps_output_flowing() {
+fn fs_renumber_onto_a_free_number_is_badf_and_stdout_stays() {
     run_expect(
         "park_stdout",
+        "written to fd 1 while parked\n\
+         renumber 1 -> 40=8\n\
+         fd_write(40)=8\n\
+         fd_write(1) while parked=0\n\
+         open while parked got 4\n\
+         renumber 40 -> 1=8\n\
+         fdstat 40 after=8\n\
+         stdout works again\n",
+    );
+}
+
+/// The opt-in departure from the spec (`renumber_like_dup2`): stdout parked on a free number
+/// and moved back, as ported programs do with `dup2`, keeps every line of output.
+#[test]
+fn fs_renumber_like_dup2_parks_stdout_on_a_free_number_and_back() {
+    let (sb, guest) = layout("park_stdout");
+    let outcome = guest.renumber_like_dup2().run();
+    outcome.assert_exit(0);
+    assert_eq!(
+        outcome.stdout_text(),
         "written to fd 40\n\
          renumber 1 -> 40=0\n\
+         fd_write(40)=0\n\
          fd_write(1) while parked=8\n\
          open while parked got 1\n\
          renumber 40 -> 1=0\n\
          fdstat 40 after=8\n\
-         stdout works again\n",
+         stdout works again\n"
     );
+    sb.assert_outside_untouched();
 }
 
 #[test]
 fn fs_renumber_a_preopen_moves_its_prestat_and_a_file_may_replace_it() {
     run_expect(
         "preopens",
-        "renumber 3 -> 7=0\n\
+        "b.txt opened as 4\n\
+         renumber 3 -> b.txt's number=0\n\
          prestat 3=8\n\
-         prestat 7=0\n\
-         7 is /sandbox\n\
-         open under 7 got 3 reads A\n\
-         renumber file -> 7=0\n\
-         prestat 7 now=8\n\
-         7 reads A\n\
-         fdstat 3=8\n",
+         prestat target=0\n\
+         target is /sandbox\n\
+         open under target got 3 reads A\n\
+         renumber file -> target=0\n\
+         prestat target now=8\n\
+         target reads A\n\
+         fdstat file's old number=8\n",
     );
 }
 

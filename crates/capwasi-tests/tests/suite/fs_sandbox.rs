@@ -40,9 +40,17 @@ fn layout(mode: &str) -> (Sandbox, Guest) {
     match mode {
         "dotdot" | "symlink_up" => args.push(escape_name(&sb)),
         "absolute" => args.push(sb.outside_file().to_str().unwrap().to_string()),
+        // The guest may not make links with absolute targets; the host may, and the guest
+        // must never be led out by them.
+        "symlink_root" => {
+            sb.symlink("/", "root");
+        }
         "symlink_absolute" => {
-            args.push(sb.outside_file().to_str().unwrap().to_string());
-            args.push(sb.root().join("outside/new.txt").to_str().unwrap().to_string());
+            let outside = sb.outside_file().to_str().unwrap().to_string();
+            let new = sb.root().join("outside/new.txt").to_str().unwrap().to_string();
+            sb.symlink("/etc/passwd", "passwd").symlink(&outside, "hostlink").symlink(&new, "newlink");
+            sb.symlink("/file.txt", "selfabs");
+            args.extend([outside, new]);
         }
         _ => {}
     }
@@ -76,47 +84,47 @@ fn run_expect(mode: &str, expected: &str) -> (Sandbox, Outcome) {
 fn fs_sandbox_dotdot_never_climbs_above_the_preopen() {
     let (sb, _) = run_expect(
         "dotdot",
-        "open ../outside.txt=76\n\
-         open ..=76\n\
-         open sub/../../outside.txt=76\n\
-         open ../sandbox/file.txt=76\n\
-         open ../outside/secret.txt=76\n\
+        "open ../outside.txt=63\n\
+         open ..=63\n\
+         open sub/../../outside.txt=63\n\
+         open ../sandbox/file.txt=63\n\
+         open ../outside/secret.txt=63\n\
          open sub/../file.txt=0 read \"inside\"\n\
          open ./sub/./../file.txt=0 read \"inside\"\n\
-         create ../../NAME=76\n\
-         create ../created.txt=76\n\
-         stat ../outside.txt=76\n\
-         mkdir ../newdir=76\n\
-         rmdir ../outside=76\n\
-         unlink ../outside.txt=76\n\
-         rename file.txt -> ../moved.txt=76\n\
-         rename ../outside.txt -> stolen.txt=76\n\
-         link ../outside.txt -> stolen.txt=76\n\
-         link file.txt -> ../linked.txt=76\n\
-         symlink x -> ../link=76\n\
-         set_times ../outside.txt=76\n\
-         readlink ../outside.txt=76\n",
+         create ../../NAME=63\n\
+         create ../created.txt=63\n\
+         stat ../outside.txt=63\n\
+         mkdir ../newdir=63\n\
+         rmdir ../outside=63\n\
+         unlink ../outside.txt=63\n\
+         rename file.txt -> ../moved.txt=63\n\
+         rename ../outside.txt -> stolen.txt=63\n\
+         link ../outside.txt -> stolen.txt=63\n\
+         link file.txt -> ../linked.txt=63\n\
+         symlink x -> ../link=63\n\
+         set_times ../outside.txt=63\n\
+         readlink ../outside.txt=63\n",
     );
     assert_eq!(std::fs::read_to_string(sb.path().join("file.txt")).unwrap(), "inside\n");
     assert!(!sb.path().join("stolen.txt").exists());
 }
 
 #[test]
-fn fs_sandbox_absolute_paths_are_notcapable_for_every_call() {
+fn fs_sandbox_absolute_paths_are_perm_for_every_call() {
     let (sb, _) = run_expect(
         "absolute",
-        "open /=76\n\
-         open /etc/passwd=76\n\
-         open HOST_OUTSIDE=76\n\
-         open /file.txt=76\n\
-         create /abs.txt=76\n\
-         stat /=76\n\
-         stat HOST_OUTSIDE=76\n\
-         mkdir /tmp/capwasi-abs=76\n\
-         unlink HOST_OUTSIDE=76\n\
-         rename file.txt -> /moved.txt=76\n\
-         link file.txt -> /linked.txt=76\n\
-         symlink x -> /link=76\n",
+        "open /=63\n\
+         open /etc/passwd=63\n\
+         open HOST_OUTSIDE=63\n\
+         open /file.txt=63\n\
+         create /abs.txt=63\n\
+         stat /=63\n\
+         stat HOST_OUTSIDE=63\n\
+         mkdir /tmp/capwasi-abs=63\n\
+         unlink HOST_OUTSIDE=63\n\
+         rename file.txt -> /moved.txt=63\n\
+         link file.txt -> /linked.txt=63\n\
+         symlink x -> /link=63\n",
     );
     // Not even resolved against the sandbox itself.
     assert!(!sb.path().join("abs.txt").exists());
@@ -124,28 +132,30 @@ fn fs_sandbox_absolute_paths_are_notcapable_for_every_call() {
 }
 
 #[test]
-fn fs_sandbox_symlink_to_root_may_be_created_but_never_followed() {
+fn fs_sandbox_symlink_to_root_cannot_be_made_and_one_placed_by_the_host_is_never_followed() {
     let (sb, _) = run_expect(
         "symlink_root",
-        "symlink / -> root=0\n\
-         readlink root=0 \"/\"\n\
+        "symlink / -> made=63\n\
+         lstat made=44\n\
+         readlink root=63 \"\"\n\
          lstat root=0 type=7\n\
-         stat root=76\n\
-         open root=76\n\
+         stat root=63\n\
+         open root=63\n\
          open root nofollow=32\n\
-         open root/etc/passwd=76\n\
-         open root/etc/passwd nofollow=76\n\
-         create root/x=76\n\
-         mkdir root/tmp/capwasi-evil=76\n\
+         open root/etc/passwd=63\n\
+         open root/etc/passwd nofollow=63\n\
+         create root/x=63\n\
+         mkdir root/tmp/capwasi-evil=63\n\
          unlink root=0\n",
     );
+    assert!(std::fs::symlink_metadata(sb.path().join("made")).is_err());
     assert!(!sb.path().join("root").exists() && std::fs::symlink_metadata(sb.path().join("root")).is_err());
     assert!(!std::path::Path::new("/tmp/capwasi-evil").exists());
     assert!(!std::path::Path::new("/x").exists());
 }
 
 #[test]
-fn fs_sandbox_symlinks_climbing_with_dotdot_are_notcapable_when_followed() {
+fn fs_sandbox_symlinks_climbing_with_dotdot_are_perm_when_followed() {
     let (sb, _) = run_expect(
         "symlink_up",
         "symlink ../.. -> up2=0\n\
@@ -154,21 +164,21 @@ fn fs_sandbox_symlinks_climbing_with_dotdot_are_notcapable_when_followed() {
          symlink ../../outside.txt -> sub/out=0\n\
          symlink sub/../.. -> up1b=0\n\
          readlink up2=0 \"../..\"\n\
-         open up2=76\n\
-         open up1=76\n\
-         open up1/outside.txt=76\n\
-         open up1/outside.txt nofollow=76\n\
-         open up1b/outside.txt=76\n\
-         open out=76\n\
-         open sub/out=76\n\
-         stat out=76\n\
+         open up2=63\n\
+         open up1=63\n\
+         open up1/outside.txt=63\n\
+         open up1/outside.txt nofollow=63\n\
+         open up1b/outside.txt=63\n\
+         open out=63\n\
+         open sub/out=63\n\
+         stat out=63\n\
          lstat out=0 type=7\n\
-         create up1/created.txt=76\n\
-         create up2/NAME=76\n\
-         mkdir up1/newdir=76\n\
-         unlink up1/outside.txt=76\n\
-         rename up1/outside.txt -> stolen=76\n\
-         set_times out follow=76\n\
+         create up1/created.txt=63\n\
+         create up2/NAME=63\n\
+         mkdir up1/newdir=63\n\
+         unlink up1/outside.txt=63\n\
+         rename up1/outside.txt -> stolen=63\n\
+         set_times out follow=63\n\
          unlink out=0\n",
     );
     // The links are stored exactly as given.
@@ -178,22 +188,26 @@ fn fs_sandbox_symlinks_climbing_with_dotdot_are_notcapable_when_followed() {
 }
 
 #[test]
-fn fs_sandbox_absolute_symlink_targets_are_stored_but_never_followed() {
+fn fs_sandbox_absolute_symlink_targets_are_refused_and_host_made_ones_never_followed() {
     let (sb, _) = run_expect(
         "symlink_absolute",
-        "symlink /etc/passwd -> passwd=0\n\
-         symlink HOST_OUTSIDE -> hostlink=0\n\
-         symlink HOST_NEW -> newlink=0\n\
-         symlink /file.txt -> selfabs=0\n\
-         readlink hostlink matches=1\n\
-         open passwd=76\n\
-         open hostlink=76\n\
-         open selfabs=76\n\
-         stat hostlink=76\n\
+        "symlink /etc/passwd -> made1=63\n\
+         symlink HOST_OUTSIDE -> made2=63\n\
+         symlink HOST_NEW -> made3=63\n\
+         symlink /file.txt -> made4=63\n\
+         lstat made1=44\n\
+         readlink hostlink=63 \"\"\n\
+         open passwd=63\n\
+         open hostlink=63\n\
+         open selfabs=63\n\
+         stat hostlink=63\n\
          lstat hostlink=0 type=7\n\
-         create newlink=76\n\
-         set_times hostlink follow=76\n",
+         create newlink=63\n\
+         set_times hostlink follow=63\n",
     );
+    for made in ["made1", "made2", "made3", "made4"] {
+        assert!(std::fs::symlink_metadata(sb.path().join(made)).is_err(), "{made} was created");
+    }
     assert_eq!(std::fs::read_link(sb.path().join("hostlink")).unwrap(), sb.outside_file());
     assert_eq!(std::fs::read_link(sb.path().join("passwd")).unwrap(), PathBuf::from("/etc/passwd"));
     // Creating through a dangling absolute link made nothing at its target.
@@ -215,8 +229,8 @@ fn fs_sandbox_symlink_chains_resolve_inside_and_loops_are_loop() {
          symlink ../outside.txt -> z=0\n\
          symlink z -> y=0\n\
          symlink y -> x=0\n\
-         open x=76\n\
-         stat x=76\n\
+         open x=63\n\
+         stat x=63\n\
          symlink loop2 -> loop1=0\n\
          symlink loop1 -> loop2=0\n\
          symlink self -> self=0\n\
@@ -236,11 +250,11 @@ fn fs_sandbox_dotdot_after_a_symlinked_dir_climbs_from_its_target_and_stops_at_t
         "symlink sub/deep -> l=0\n\
          open l/../f.txt=0 read \"sub f\"\n\
          open l/../../file.txt=0 read \"inside\"\n\
-         open l/../../../outside.txt=76\n\
-         open l/../../..=76\n\
-         stat l/../../../outside.txt=76\n\
-         create l/../../../created.txt=76\n\
-         mkdir l/../../../newdir=76\n",
+         open l/../../../outside.txt=63\n\
+         open l/../../..=63\n\
+         stat l/../../../outside.txt=63\n\
+         create l/../../../created.txt=63\n\
+         mkdir l/../../../newdir=63\n",
     );
 }
 
@@ -260,8 +274,8 @@ fn fs_sandbox_trailing_slash_on_a_file_is_notdir_and_never_escapes() {
          symlink file.txt -> flink=0\n\
          open flink/=54\n\
          symlink ../outside.txt -> olink=0\n\
-         open olink/=76\n\
-         open ../=76\n",
+         open olink/=63\n\
+         open ../=63\n",
     );
     assert!(sb.path().join("newdir").is_dir());
     assert!(!sb.path().join("new.txt").exists());
@@ -293,10 +307,10 @@ fn fs_sandbox_rename_and_link_between_two_preopens_are_allowed() {
          link b:x.txt -> a:hard.txt=0\n\
          rename a:d -> b:d=0\n\
          symlink ../a/hard.txt -> b:link=0\n\
-         open b:link=76\n\
-         open b:../a/hard.txt=76\n\
-         rename b:x.txt -> a:../outside.txt=76\n\
-         rename b:../outside.txt -> a:y.txt=76\n\
+         open b:link=63\n\
+         open b:../a/hard.txt=63\n\
+         rename b:x.txt -> a:../outside.txt=63\n\
+         rename b:../outside.txt -> a:y.txt=63\n\
          open b:d/inner.txt=0 read \"inner\"\n"
     );
     use std::os::unix::fs::MetadataExt;

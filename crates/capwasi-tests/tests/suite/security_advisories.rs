@@ -201,8 +201,8 @@ fn security_rename_with_a_trailing_slash_and_a_symlink_never_escapes() {
         outcome.stdout_text(),
         "rename file.txt -> lout/=54\n\
          rename file.txt -> labs/=54\n\
-         rename file.txt -> lout/file.txt=76\n\
-         rename file.txt -> lempty/x=76\n\
+         rename file.txt -> lout/file.txt=63\n\
+         rename file.txt -> lempty/x=63\n\
          rename file.txt -> lsecret/=54\n\
          rename lout/ -> x=54\n\
          rename labs/ -> x=54\n\
@@ -212,13 +212,13 @@ fn security_rename_with_a_trailing_slash_and_a_symlink_never_escapes() {
          rename lempty/ -> emptydir=54\n\
          rename lempty/ -> emptydir/=54\n\
          rename lout/ -> newdir/=54\n\
-         rename lempty/. -> x=76\n\
+         rename lempty/. -> x=63\n\
          rename emptydir/ -> lempty/=54\n\
          rename emptydir/ -> lemptyabs/=54\n\
          rename emptydir -> lempty/=54\n\
-         rename emptydir/ -> lout/empty/=76\n\
-         rename emptydir/ -> lout/empty=76\n\
-         rename emptydir/ -> lempty/.=76\n\
+         rename emptydir/ -> lout/empty/=63\n\
+         rename emptydir/ -> lout/empty=63\n\
+         rename emptydir/ -> lempty/.=63\n\
          rename dir/ -> lout/=54\n\
          rename dir/ -> lempty/=54\n\
          rename lsecret/ -> x=54\n\
@@ -228,24 +228,24 @@ fn security_rename_with_a_trailing_slash_and_a_symlink_never_escapes() {
          rename dir2/ -> dir=0\n\
          rmdir lempty/=54\n\
          rmdir lemptyabs/=54\n\
-         rmdir lout/empty/=76\n\
-         unlink lsecret/=76\n\
-         unlink lout/=76\n\
-         unlink lout/secret.txt=76\n\
-         set_times lout/=76\n\
-         set_times lempty/=76\n\
-         set_times lsecret/=76\n\
-         link lempty/ -> y=76\n\
-         link lsecret/ -> y=76\n\
-         link file.txt -> lempty/=76\n\
-         open lempty/ nofollow=76\n\
-         open lsecret/ nofollow=76\n\
-         lstat lout/=76\n\
-         lstat lsecret/=76\n\
+         rmdir lout/empty/=63\n\
+         unlink lsecret/=63\n\
+         unlink lout/=63\n\
+         unlink lout/secret.txt=63\n\
+         set_times lout/=63\n\
+         set_times lempty/=63\n\
+         set_times lsecret/=63\n\
+         link lempty/ -> y=63\n\
+         link lsecret/ -> y=63\n\
+         link file.txt -> lempty/=63\n\
+         open lempty/ nofollow=63\n\
+         open lsecret/ nofollow=63\n\
+         lstat lout/=63\n\
+         lstat lsecret/=63\n\
          mkdir lempty/=20\n\
-         mkdir lempty/sub=76\n\
-         symlink file.txt -> lempty/=76\n\
-         symlink file.txt -> lempty/z=76\n"
+         mkdir lempty/sub=63\n\
+         symlink file.txt -> lempty/=63\n\
+         symlink file.txt -> lempty/z=63\n"
     );
     arena.assert_outside_untouched();
     // Every link is still there, a symlink with the same target; nothing new appeared.

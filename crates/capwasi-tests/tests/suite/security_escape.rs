@@ -24,7 +24,7 @@ fn check(arena: &Arena, guest: Guest, expected: &str) -> Outcome {
 }
 
 #[test]
-fn security_hard_links_to_files_outside_are_notcapable_and_create_nothing() {
+fn security_hard_links_to_files_outside_are_perm_and_create_nothing() {
     let arena = Arena::new(&["sandbox"], |dirs| {
         let sb = &dirs[0];
         basic_layout(sb);
@@ -39,25 +39,25 @@ fn security_hard_links_to_files_outside_are_notcapable_and_create_nothing() {
     check(
         &arena,
         guest,
-        "link ../outside.txt -> stolen1=76\n\
-         link dir/../../outside.txt -> stolen2=76\n\
-         link up/outside.txt -> stolen3=76\n\
-         link up/outside/secret.txt -> stolen4=76\n\
-         link upabs/secret.txt -> stolen5=76\n\
+        "link ../outside.txt -> stolen1=63\n\
+         link dir/../../outside.txt -> stolen2=63\n\
+         link up/outside.txt -> stolen3=63\n\
+         link up/outside/secret.txt -> stolen4=63\n\
+         link upabs/secret.txt -> stolen5=63\n\
          link outlink follow -> stolen6=28\n\
          link outabs follow -> stolen7=28\n\
-         link outlink/ -> stolen8=76\n\
-         link up/outside -> stolen9=76\n\
+         link outlink/ -> stolen8=63\n\
+         link up/outside -> stolen9=63\n\
          link outlink -> samelink=0\n\
          lstat samelink=0 type=7\n\
-         open samelink=76\n\
-         stat samelink=76\n\
-         link file.txt -> ../linked=76\n\
-         link file.txt -> up/linked=76\n\
-         link file.txt -> up/outside/linked=76\n\
-         link file.txt -> upabs/linked=76\n\
-         link file.txt -> dir/../../linked=76\n\
-         link file.txt -> up/outside.txt=76\n\
+         open samelink=63\n\
+         stat samelink=63\n\
+         link file.txt -> ../linked=63\n\
+         link file.txt -> up/linked=63\n\
+         link file.txt -> up/outside/linked=63\n\
+         link file.txt -> upabs/linked=63\n\
+         link file.txt -> dir/../../linked=63\n\
+         link file.txt -> up/outside.txt=63\n\
          link file.txt -> outlink=20\n\
          link dir -> dirlink=63\n\
          link file.txt -> dir/hard=0\n\
@@ -105,12 +105,12 @@ fn security_rename_and_link_between_a_writable_and_a_read_only_preopen_are_notca
          link ro:b.txt -> rw:b.txt=76\n\
          link ro:d/inner.txt -> rw:inner.txt=76\n\
          rename rw:a.txt -> ro:../rw/x.txt=76\n\
-         rename rw:a.txt -> rw:../ro/a.txt=76\n\
-         link rw:../ro/b.txt -> rw:b.txt=76\n\
+         rename rw:a.txt -> rw:../ro/a.txt=63\n\
+         link rw:../ro/b.txt -> rw:b.txt=63\n\
          symlink ../ro/b.txt -> rw:tob=0\n\
-         open rw:tob for write=76\n\
-         open rw:tob=76\n\
-         open rw:../ro/b.txt for write=76\n\
+         open rw:tob for write=63\n\
+         open rw:tob=63\n\
+         open rw:../ro/b.txt for write=63\n\
          rename rw:a.txt -> ro/d:a.txt=76\n\
          link rw:a.txt -> ro/d:a.txt=76\n\
          rename ro/d:inner.txt -> rw:inner.txt=76\n\
@@ -140,7 +140,8 @@ fn security_renumber_onto_a_preopen_number_carries_only_the_moved_descriptors_re
     });
     let (sb, ro) = (arena.dir(0), arena.dir(1));
     let ro_before = tree(ro);
-    let guest = Guest::c("security_escape").args(["renumber"]).dir(sb, "/sandbox").dir_read_only(ro, "/ro");
+    // Under the dup2 opt-in, so the descriptor can also be moved to the highest numbers.
+    let guest = Guest::c("security_escape").args(["renumber"]).dir(sb, "/sandbox").dir_read_only(ro, "/ro").renumber_like_dup2();
     check(
         &arena,
         guest,
@@ -149,14 +150,14 @@ fn security_renumber_onto_a_preopen_number_carries_only_the_moved_descriptors_re
          prestat 3=8\n\
          fdstat old number=8\n\
          open 3:inner.txt=0 read \"inner\"\n\
-         open 3:../file.txt=76\n\
-         open 3:..=76\n\
-         open 3:../../outside.txt=76\n\
-         create 3:../created.txt=76\n\
-         mkdir 3:../newdir=76\n\
+         open 3:../file.txt=63\n\
+         open 3:..=63\n\
+         open 3:../../outside.txt=63\n\
+         create 3:../created.txt=63\n\
+         mkdir 3:../newdir=63\n\
          symlink ../file.txt -> 3:up=0\n\
-         open 3:up=76\n\
-         rename 3:inner.txt -> 3:../moved.txt=76\n\
+         open 3:up=63\n\
+         rename 3:inner.txt -> 3:../moved.txt=63\n\
          renumber 4 -> 3=0\n\
          prestat 3=0 /ro\n\
          prestat 4=8\n\
@@ -165,17 +166,17 @@ fn security_renumber_onto_a_preopen_number_carries_only_the_moved_descriptors_re
          open 3:b.txt for write=76\n\
          unlink 3:b.txt=76\n\
          mkdir 3:newdir=76\n\
-         open 3:../sandbox/file.txt=76\n\
+         open 3:../sandbox/file.txt=63\n\
          widen 3=76\n\
          renumber 3 -> 0=0\n\
          prestat 0=0 /ro\n\
          fd_read 0=8\n\
          open 0:b.txt=0 read \"ro b\"\n\
-         open 0:../outside.txt=76\n\
+         open 0:../outside.txt=63\n\
          create 0:x=76\n\
          renumber 0 -> 65535=0\n\
          open 65535:b.txt=0 read \"ro b\"\n\
-         open 65535:../outside/secret.txt=76\n\
+         open 65535:../outside/secret.txt=63\n\
          renumber 65535 -> 65536=8\n\
          fdstat 65535=0\n",
     );
@@ -186,13 +187,23 @@ fn security_renumber_onto_a_preopen_number_carries_only_the_moved_descriptors_re
 }
 
 #[test]
-fn security_proc_self_names_are_notcapable_absolute_or_through_symlinks() {
+fn security_proc_self_names_are_refused_absolute_as_link_targets_or_through_symlinks() {
     let arena = Arena::new(&["sandbox"], |dirs| {
         let sb = &dirs[0];
         basic_layout(sb);
         let root = sb.parent().unwrap();
         symlink(sb, Path::new("/proc/self/root").join(root.strip_prefix("/").unwrap()).join("outside.txt"), "hostproc");
         symlink(sb, Path::new("/proc/self/root").join(root.strip_prefix("/").unwrap()).join("outside"), "hostprocdir");
+        for (target, name) in [
+            ("/proc/self/root", "pr"),
+            ("/proc/self/cwd", "pc"),
+            ("/proc/self/fd/3", "pf"),
+            ("/proc/self/fd", "pfd"),
+            ("/proc/thread-self/root", "pt"),
+            ("/dev/fd/3", "df"),
+        ] {
+            symlink(sb, target, name);
+        }
     });
     let sb = arena.dir(0);
     // The host path really does reach the outside file (so the refusals below mean something);
@@ -202,44 +213,44 @@ fn security_proc_self_names_are_notcapable_absolute_or_through_symlinks() {
     check(
         &arena,
         guest,
-        "open /proc/self/root=76\n\
-         open /proc/self/root/etc/passwd=76\n\
-         open /proc/self/cwd=76\n\
-         open /proc/self/fd/3=76\n\
-         open /dev/fd/3=76\n\
-         stat /proc/self/root=76\n\
-         mkdir /proc/self/cwd/evil=76\n\
-         symlink /proc/self/root -> pr=0\n\
-         symlink /proc/self/cwd -> pc=0\n\
-         symlink /proc/self/fd/3 -> pf=0\n\
-         symlink /proc/self/fd -> pfd=0\n\
-         symlink /proc/thread-self/root -> pt=0\n\
-         symlink /dev/fd/3 -> df=0\n\
+        "open /proc/self/root=63\n\
+         open /proc/self/root/etc/passwd=63\n\
+         open /proc/self/cwd=63\n\
+         open /proc/self/fd/3=63\n\
+         open /dev/fd/3=63\n\
+         stat /proc/self/root=63\n\
+         mkdir /proc/self/cwd/evil=63\n\
+         symlink /proc/self/root -> made_pr=63\n\
+         symlink /proc/self/cwd -> made_pc=63\n\
+         symlink /proc/self/fd/3 -> made_pf=63\n\
+         symlink /proc/self/fd -> made_pfd=63\n\
+         symlink /proc/thread-self/root -> made_pt=63\n\
+         symlink /dev/fd/3 -> made_df=63\n\
          symlink ../../../../../../../../../../proc/self/root -> rel=0\n\
-         open pr=76\n\
+         open pr=63\n\
          open pr nofollow=32\n\
-         open pr/etc/passwd=76\n\
-         open pr/etc/passwd nofollow=76\n\
-         open pc=76\n\
-         open pf=76\n\
-         open pfd/3=76\n\
-         open pt=76\n\
-         open df=76\n\
-         open rel=76\n\
-         open rel/etc/passwd=76\n\
-         stat pr=76\n\
-         stat pf=76\n\
+         open pr/etc/passwd=63\n\
+         open pr/etc/passwd nofollow=63\n\
+         open pc=63\n\
+         open pf=63\n\
+         open pfd/3=63\n\
+         open pt=63\n\
+         open df=63\n\
+         open rel=63\n\
+         open rel/etc/passwd=63\n\
+         stat pr=63\n\
+         stat pf=63\n\
          lstat pr=0 type=7\n\
-         create pr/tmp/capwasi-evil=76\n\
-         create pc/capwasi-evil=76\n\
-         mkdir pc/capwasi-evil-dir=76\n\
-         set_times pf follow=76\n\
-         open hostproc=76\n\
-         open hostprocdir/secret.txt=76\n\
-         stat hostproc=76\n\
-         create hostprocdir/new.txt=76\n\
+         create pr/tmp/capwasi-evil=63\n\
+         create pc/capwasi-evil=63\n\
+         mkdir pc/capwasi-evil-dir=63\n\
+         set_times pf follow=63\n\
+         open hostproc=63\n\
+         open hostprocdir/secret.txt=63\n\
+         stat hostproc=63\n\
+         create hostprocdir/new.txt=63\n\
          link hostproc -> hp=0\n\
-         open hp=76\n",
+         open hp=63\n",
     );
     assert!(!Path::new("/tmp/capwasi-evil").exists());
     let cwd = std::env::current_dir().unwrap();

@@ -210,13 +210,12 @@ pub fn fd_readdir(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, buf: u32, b
     Ok(())
 }
 
-/// `fd_renumber`: moves descriptor `fd` to number `to`, closing what was there (POSIX `dup2`).
+/// `fd_renumber`: atomically replaces open descriptor `to` with `fd`, which becomes free.
 ///
-/// `to` need not be open: a program may park stdout on a fresh number and move it back later.
-/// Peers that require `to` to be open make that move back fail with `badf` and lose every
-/// later line of output; numbers at or above the table limit are `badf`.
+/// `to` must be open (`badf` otherwise), as the spec says: it is not `dup2`. The builder's
+/// `renumber_like_dup2` lifts that, for programs that park stdout on a spare number.
 pub fn fd_renumber(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u32) -> AbiResult {
-    ctx.table.renumber(fd, to)?;
+    ctx.table.renumber(fd, to, ctx.renumber_target)?;
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! Paths relative to a directory descriptor: `path_*`.
 //!
 //! Every path is a guest string (UTF-8 or `ilseq`) resolved beneath the directory `fd` names.
-//! An absolute path is refused here with `notcapable` before any backend sees it: WASI paths
-//! are relative to a capability, never to the host root. What the path may reach beneath the
-//! directory (`..`, symlinks) is the backend's to confine.
+//! An absolute path is refused here with `perm` before any backend sees it: WASI paths are
+//! relative to a capability, never to the host root. What the path may reach beneath the
+//! directory (`..`, symlinks) is the backend's to confine, with the same errno. (`perm`, not
+//! `notcapable`: both wasmtime hosts and uvwasi say `perm`, programs print it, and the
+//! public test suite accepts it; `notcapable` stays the answer for a missing right.)
 
 use super::fd::{known_bits64 as known_rights, set_times};
 use super::layout::write_filestat;
@@ -110,12 +112,18 @@ pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u3
 
 /// `path_readlink`: copies the target of symlink `path` under `fd` into `buf` (cut to
 /// `buf_len`, as POSIX `readlink` does) and stores the bytes copied.
+///
+/// An absolute target (only the host can have made one) is `perm`, as in wasmtime-wasi: it
+/// names a place in the host's tree, which the guest has no business learning.
 #[allow(clippy::too_many_arguments)]
 pub fn path_readlink(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused: u32) -> AbiResult {
     let dir = dir_with(ctx, fd, Rights::PATH_READLINK)?;
     mem.check(buf, buf_len)?;
     mem.check(bufused, 4)?;
     let target = dir.dir.read_link_at(&guest_path(mem, path, path_len)?)?;
+    if target.starts_with(b"/") {
+        return Err(Error::escape("symlink with an absolute target").into());
+    }
     let n = target.len().min(buf_len as usize);
     mem.write_bytes(buf, &target[..n])?;
     mem.write(bufused, n as u32)?;
@@ -142,15 +150,13 @@ pub fn path_rename(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, old_path: 
 
 /// `path_symlink`: creates symlink `new_path` under `fd` whose target is `old_path`.
 ///
-/// The target is stored as given, absolute or climbing with `..`: a symlink's content is
-/// data, and it is resolution that the sandbox confines. Following such a link from the
-/// guest fails with `notcapable` wherever it would leave the preopen.
+/// An absolute target is refused with `perm`, as peers and the public test suite do: it can
+/// only ever name something outside the tree. A relative target is stored as given, `..`
+/// included: the link may be moved deeper, where it resolves inside; following it out of the
+/// preopen fails with `perm` whenever that happens.
 pub fn path_symlink(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32) -> AbiResult {
     let dir = dir_with(ctx, fd, Rights::PATH_SYMLINK)?;
-    let target = mem.read_str(old_path, old_path_len)?;
-    if target.contains('\0') {
-        return Err(Error::new(Errno::Inval).context("symlink target contains a NUL byte").into());
-    }
+    let target = guest_path(mem, old_path, old_path_len)?;
     let link = guest_path(mem, new_path, new_path_len)?;
     dir.dir.symlink_at(&target, &link)?;
     Ok(())
@@ -174,7 +180,7 @@ fn dir_with(ctx: &WasiCtx, fd: u32, right: Rights) -> Result<DirDescriptor> {
 fn guest_path<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> Result<Cow<'m, str>> {
     let path = mem.read_str(ptr, len)?;
     if path.starts_with('/') {
-        return Err(Error::new(Errno::Notcapable).context(format_args!("absolute path {path:?}")));
+        return Err(Error::escape(format_args!("absolute path {path:?}")));
     }
     if path.contains('\0') {
         return Err(Error::new(Errno::Inval).context("path contains a NUL byte"));
