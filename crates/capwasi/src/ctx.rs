@@ -13,7 +13,7 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
-use crate::determinism::{VirtualClock, VirtualSched, VirtualTime, Virtualizer, VIRTUAL_EPOCH_SECS};
+use crate::determinism::{Identities, VirtualClock, VirtualSched, VirtualTime, VIRTUAL_EPOCH_SECS};
 
 /// Everything one WASI program sees: arguments, environment, descriptors, clocks, randomness
 /// and scheduling.
@@ -30,7 +30,9 @@ pub struct WasiCtx {
     pub(crate) sched: Arc<dyn WasiSched>,
     pub(crate) trace: bool,
     pub(crate) trace_data: usize,
-    pub(crate) virtualizer: Option<Arc<Virtualizer>>,
+    /// Whether call traces report real durations (not in deterministic runs, whose traces
+    /// must repeat byte for byte).
+    pub(crate) trace_durations: bool,
     pub(crate) renumber_target: RenumberTarget,
 }
 
@@ -53,15 +55,6 @@ impl WasiCtx {
     /// The scheduler behind `sched_yield` and `poll_oneoff`.
     pub fn sched(&self) -> &dyn WasiSched {
         &*self.sched
-    }
-
-    /// `stat` as the guest may see it: with virtual device and inode numbers in a
-    /// deterministic run, unchanged otherwise.
-    pub(crate) fn virtualized(&self, mut stat: crate::types::Filestat) -> crate::types::Filestat {
-        if let Some(virtualizer) = &self.virtualizer {
-            virtualizer.stat(&mut stat);
-        }
-        stat
     }
 
     /// The program's arguments, as given to the builder.
@@ -176,7 +169,9 @@ pub struct WasiCtxBuilder {
     max_fds: u32,
     trace: bool,
     trace_data: usize,
-    virtualizer: Option<Arc<Virtualizer>>,
+    /// Set by [`WasiCtxBuilder::deterministic`]: every object the context starts with is
+    /// wrapped to show these identities.
+    identities: Option<Arc<Identities>>,
     renumber_target: RenumberTarget,
 }
 
@@ -205,7 +200,7 @@ impl WasiCtxBuilder {
             max_fds: DEFAULT_MAX_FDS,
             trace: false,
             trace_data: 0,
-            virtualizer: None,
+            identities: None,
             renumber_target: RenumberTarget::Open,
         }
     }
@@ -378,7 +373,7 @@ impl WasiCtxBuilder {
         };
         self.sched = Arc::new(VirtualSched::new(Arc::clone(&time)));
         self.random = Arc::new(crate::random::deterministic(seed));
-        self.virtualizer = Some(Arc::new(Virtualizer::default()));
+        self.identities = Some(Arc::new(Identities::default()));
         self
     }
 
@@ -414,23 +409,33 @@ impl WasiCtxBuilder {
             env.push(&format!("{key}={value}"))?;
         }
         let table = FdTable::new(self.max_fds);
+        // Deterministic runs see their objects through a layer (see `crate::determinism`);
+        // what is opened through them comes back wrapped the same way.
+        let file = |file: &Arc<dyn WasiFile>| match &self.identities {
+            Some(ids) => ids.file(Arc::clone(file)),
+            None => Arc::clone(file),
+        };
+        let dir = |dir: &Arc<dyn WasiDir>| match &self.identities {
+            Some(ids) => ids.dir(Arc::clone(dir)),
+            None => Arc::clone(dir),
+        };
         let too_many = || BuildError(format!("max_fds {} is too low for stdio and preopens", self.max_fds));
-        for file in &self.stdio {
+        for stdio in &self.stdio {
             let rights = FdRights::new(Rights::FILE, Rights::empty());
             table
-                .push(Descriptor::File(FileDescriptor { file: Arc::clone(file), rights }))
+                .push(Descriptor::File(FileDescriptor { file: file(stdio), rights }))
                 .map_err(|_| too_many())?;
         }
-        for (dir, guest_path, rights) in &self.preopens {
+        for (preopen, guest_path, rights) in &self.preopens {
             let preopen_path = Some(Arc::from(guest_path.as_str()));
             table
-                .push(Descriptor::Dir(DirDescriptor { dir: Arc::clone(dir), rights: *rights, preopen_path }))
+                .push(Descriptor::Dir(DirDescriptor { dir: dir(preopen), rights: *rights, preopen_path }))
                 .map_err(|_| too_many())?;
         }
         for listener in &self.listeners {
             let rights = FdRights::new(Rights::LISTENER, Rights::SOCKET);
             table
-                .push(Descriptor::File(FileDescriptor { file: Arc::clone(listener), rights }))
+                .push(Descriptor::File(FileDescriptor { file: file(listener), rights }))
                 .map_err(|_| too_many())?;
         }
         Ok(WasiCtx {
@@ -442,7 +447,7 @@ impl WasiCtxBuilder {
             sched: Arc::clone(&self.sched),
             trace: self.trace,
             trace_data: self.trace_data,
-            virtualizer: self.virtualizer.clone(),
+            trace_durations: self.identities.is_none(),
             renumber_target: self.renumber_target,
         })
     }

@@ -102,7 +102,7 @@ pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, st
         (None, Descriptor::File(file)) => file.file.filestat()?,
         (None, Descriptor::Dir(dir)) => dir.dir.filestat()?,
     };
-    write_filestat(mem, stat, &ctx.virtualized(filestat), snapshot)?;
+    write_filestat(mem, stat, &filestat, snapshot)?;
     Ok(())
 }
 
@@ -190,21 +190,9 @@ pub fn fd_readdir(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, buf: u32, b
     mem.check(bufused, 4)?;
     let limit = buf_len as usize;
     let mut out = Vec::with_capacity(limit.min(64 << 10));
-    match &ctx.virtualizer {
-        None => dir.dir.readdir(cookie, &mut |entry| {
-            if push_dirent(&mut out, limit, entry) { ReaddirFlow::Continue } else { ReaddirFlow::Full }
-        })?,
-        // Deterministic runs list in name order, with cookies that are positions.
-        Some(virtualizer) => {
-            let listing = virtualizer.listing(fd, cookie, &*dir.dir)?;
-            for (at, listed) in listing.iter().enumerate().skip(usize::try_from(cookie).unwrap_or(usize::MAX)) {
-                let entry = crate::dir::ReaddirEntry { next: at as u64 + 1, ino: listed.ino, filetype: listed.filetype, name: &listed.name };
-                if !push_dirent(&mut out, limit, &entry) {
-                    break;
-                }
-            }
-        }
-    }
+    dir.dir.readdir(cookie, &mut |entry| {
+        if push_dirent(&mut out, limit, entry) { ReaddirFlow::Continue } else { ReaddirFlow::Full }
+    })?;
     mem.write_bytes(buf, &out)?;
     mem.write(bufused, out.len() as u32)?;
     Ok(())

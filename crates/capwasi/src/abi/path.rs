@@ -37,7 +37,7 @@ pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, fl
     let dir = dir_with(ctx, fd, Rights::PATH_FILESTAT_GET)?;
     mem.check(stat, snapshot.filestat_size())?;
     let filestat = dir.dir.stat_at(&guest_path(mem, path, path_len)?, follow)?;
-    write_filestat(mem, stat, &ctx.virtualized(filestat), snapshot)?;
+    write_filestat(mem, stat, &filestat, snapshot)?;
     Ok(())
 }
 

@@ -55,9 +55,7 @@ pub fn traced<R: CallReturn>(
     let args = describe_args(import, params, mem);
     let started = Instant::now();
     let outcome = call(ctx, mem);
-    // A deterministic run's trace must repeat byte for byte: it reports no real durations.
-    let duration_ns =
-        if ctx.virtualizer.is_some() { 0 } else { u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX) };
+    let duration_ns = if ctx.trace_durations { u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX) } else { 0 };
     let (result, returned) = match &outcome {
         Ok(value) => match value.errno() {
             Some(0) if import == "fd_prestat_dir_name" => ("success".to_string(), describe_args("", params, mem)),
