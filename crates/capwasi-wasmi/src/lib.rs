@@ -70,7 +70,7 @@ pub fn add_snapshot_to_linker<T: 'static>(
     macro_rules! link_each {
         (
             module: $module:literal;
-            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*
+            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*
         ) => {
             $(
                 linker.func_wrap(
@@ -78,13 +78,9 @@ pub fn add_snapshot_to_linker<T: 'static>(
                     stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> Result<$ret, wasmi::Error> {
                         with_guest(&mut caller, get, |ctx, mem| {
-                            if capwasi::abi::trace::enabled(ctx) {
-                                capwasi::abi::trace::traced(stringify!($name), &[$((stringify!($arg), $arg as u64)),*], ctx, mem, |ctx, mem| {
-                                    HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
-                                })
-                            } else {
+                            capwasi::abi::trace::call(&$spec, [$($arg as u64),*], ctx, mem, |ctx, mem| {
                                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
-                            }
+                            })
                         })
                     },
                 )?;

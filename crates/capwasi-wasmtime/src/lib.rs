@@ -94,12 +94,12 @@ pub use capwasi::abi::Snapshot;
 /// Calls one import's implementation, through the tracer when tracing is on (and, with a
 /// `$traceable` of `false`, never: the benchmarks' baseline with tracing compiled out).
 macro_rules! call_import {
-    ($ctx:ident, $mem:ident, $name:ident, $ret:ty, $imp:path, $($arg:ident),*) => {
-        call_import!(true; $ctx, $mem, $name, $ret, $imp, $($arg),*)
+    ($ctx:ident, $mem:ident, $spec:path, $ret:ty, $imp:path, $($arg:ident),*) => {
+        call_import!(true; $ctx, $mem, $spec, $ret, $imp, $($arg),*)
     };
-    ($traceable:expr; $ctx:ident, $mem:ident, $name:ident, $ret:ty, $imp:path, $($arg:ident),*) => {
-        if $traceable && capwasi::abi::trace::enabled($ctx) {
-            capwasi::abi::trace::traced(stringify!($name), &[$((stringify!($arg), $arg as u64)),*], $ctx, $mem, |ctx, mem| {
+    ($traceable:expr; $ctx:ident, $mem:ident, $spec:path, $ret:ty, $imp:path, $($arg:ident),*) => {
+        if $traceable {
+            capwasi::abi::trace::call(&$spec, [$($arg as u64),*], $ctx, $mem, |ctx, mem| {
                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
             })
         } else {
@@ -150,7 +150,7 @@ fn link_sync<T: 'static, const TRACEABLE: bool>(
     macro_rules! link_each {
         (
             module: $module:literal;
-            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*
+            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*
         ) => {
             $(
                 linker.func_wrap(
@@ -158,7 +158,7 @@ fn link_sync<T: 'static, const TRACEABLE: bool>(
                     stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
                         with_guest(&mut caller, get, |ctx, mem| {
-                            call_import!(TRACEABLE; ctx, mem, $name, $ret, $imp, $($arg),*)
+                            call_import!(TRACEABLE; ctx, mem, $spec, $ret, $imp, $($arg),*)
                         })
                     },
                 )?;

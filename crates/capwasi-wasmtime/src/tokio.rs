@@ -12,10 +12,11 @@
 //!   with a plain `func_wrap`, exactly as in the sync linker: no future is boxed for it.
 
 use crate::{call_import, with_guest, Snapshot, WasiState};
-use capwasi::abi::poll::{PollWait, Poller};
+use capwasi::abi::poll::{wait_for_events, PollCall, PollWait, Waiter};
+use capwasi::abi::spec::{ImportSpec, Wait};
 use capwasi::abi::HostOutcome;
 use capwasi::file::Interest;
-use capwasi::types::{FdFlags, RiFlags};
+use capwasi::types::FdFlags;
 use std::future::poll_fn;
 use std::os::fd::{AsFd, OwnedFd};
 use std::task::Poll;
@@ -33,31 +34,31 @@ pub fn add_to_linker_async<T: Send + 'static>(
 }
 
 /// Adds the imports of one snapshot for async execution.
+///
+/// How each import runs follows its declared [`Wait`] class: never waits → a plain
+/// `func_wrap`; may wait on its descriptor → await readiness first; may block on a disk →
+/// `block_in_place`; `poll_oneoff` → the core's waiting loop on Tokio's reactor. Every call
+/// goes through the same traced path.
 pub fn add_snapshot_to_linker_async<T: Send + 'static>(
     linker: &mut Linker<T>,
     snapshot: Snapshot,
     get: fn(&mut T) -> &mut WasiState,
 ) -> wasmtime::Result<()> {
-    macro_rules! first_arg {
-        () => { 0u32 };
-        ($first:ident $(, $rest:ident)*) => { $first };
-    }
     macro_rules! link_each {
         (
             module: $module:literal;
-            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*
+            $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*
         ) => {
             $(
-                // Decided once here, not on every call.
-                let class = CallClass::of(stringify!($name));
-                if class == CallClass::Inline {
+                let spec: &'static ImportSpec = &$spec;
+                if spec.wait == Wait::Never {
                     // A call that never waits needs no future: linked as in the sync linker,
                     // it skips boxing one per call (clock_time_get: ~98 ns async, ~44 sync).
                     linker.func_wrap(
                         $module,
                         stringify!($name),
                         move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
-                            with_guest(&mut caller, get, |ctx, mem| call_import!(ctx, mem, $name, $ret, $imp, $($arg),*))
+                            with_guest(&mut caller, get, |ctx, mem| call_import!(ctx, mem, $spec, $ret, $imp, $($arg),*))
                         },
                     )?;
                 } else {
@@ -66,14 +67,19 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                         stringify!($name),
                         move |mut caller: Caller<'_, T>, ($($arg,)*): ($($ty,)*)| {
                             Box::new(async move {
-                                if let CallClass::Stream(interest) = class
-                                    && !CallClass::answers_at_once(stringify!($name), &[$((stringify!($arg), $arg as u64)),*])
-                                {
-                                    wait_until_ready(&mut caller, get, first_arg!($($arg),*), interest).await;
+                                let args = [$($arg as u64),*];
+                                match spec.wait {
+                                    Wait::Poll => return poll_async(&mut caller, get, spec, &args, snapshot).await.map(FromErrno::from_errno),
+                                    Wait::Read | Wait::Write if !spec.answers_at_once(&args) => {
+                                        let interest = if spec.wait == Wait::Read { Interest::Read } else { Interest::Write };
+                                        let fd = args.first().map_or(0, |&fd| fd as u32);
+                                        wait_until_ready(&mut caller, get, fd, interest).await;
+                                    }
+                                    _ => {}
                                 }
-                                run(class, || {
+                                run(spec.wait, || {
                                     with_guest(&mut caller, get, |ctx, mem| {
-                                        call_import!(ctx, mem, $name, $ret, $imp, $($arg),*)
+                                        call_import!(ctx, mem, $spec, $ret, $imp, $($arg),*)
                                     })
                                 })
                             })
@@ -91,88 +97,53 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
             capwasi::for_each_unstable_import!(link_each);
         }
     }
-    // poll_oneoff waits on the reactor instead of the context's scheduler.
-    linker.allow_shadowing(true);
-    linker.func_wrap_async(
-        snapshot.module(),
-        "poll_oneoff",
-        move |mut caller: Caller<'_, T>, (subscriptions, events, nsubscriptions, nevents): (u32, u32, u32, u32)| {
-            Box::new(async move {
-                let poller = with_guest(&mut caller, get, |ctx, mem| {
-                    Ok(Poller::new(ctx, mem, subscriptions, events, nsubscriptions, nevents, snapshot))
-                })?;
-                let mut poller = match poller {
-                    Ok(poller) => poller,
-                    Err(err) => return Ok(err.errno() as i32),
-                };
-                while let Some(wait) = poller.check() {
-                    // Virtual time (deterministic runs) sleeps by moving its clocks, not ours.
-                    if wait.files.is_empty()
-                        && let Some(timeout) = wait.timeout
-                        && get(caller.data_mut()).ctx.sched().complete_sleep(timeout)
-                    {
-                        continue;
-                    }
-                    if !wait_any(&wait).await {
-                        return Ok(capwasi::Errno::Inval as i32);
-                    }
-                }
-                with_guest(&mut caller, get, |_, mem| HostOutcome::<i32>::into_wasm(poller.finish(mem)))
-            })
-        },
-    )?;
-    linker.allow_shadowing(false);
     Ok(())
 }
 
-/// Where a call may wait, and so how the async linker runs it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum CallClass {
-    /// Never waits for long.
-    Inline,
-    /// May wait on a disk.
-    Disk,
-    /// May wait indefinitely for its fd (the first argument) to be ready.
-    Stream(Interest),
+/// Import results a `poll_oneoff` errno converts to (the linked closure is generic over every
+/// import; only `poll_oneoff`'s, whose result is `i32`, ever converts one).
+trait FromErrno {
+    fn from_errno(errno: i32) -> Self;
 }
 
-impl CallClass {
-    fn of(import: &str) -> CallClass {
-        match import {
-            "fd_read" | "sock_recv" | "sock_accept" => CallClass::Stream(Interest::Read),
-            "fd_write" | "sock_send" => CallClass::Stream(Interest::Write),
-            "fd_pread" | "fd_pwrite" | "fd_readdir" | "fd_sync" | "fd_datasync" | "fd_allocate"
-            | "fd_filestat_set_size" | "fd_filestat_set_times" | "fd_filestat_get" | "fd_advise" | "fd_close" => {
-                CallClass::Disk
-            }
-            name if name.starts_with("path_") => CallClass::Disk,
-            _ => CallClass::Inline,
-        }
+impl FromErrno for i32 {
+    fn from_errno(errno: i32) -> i32 {
+        errno
     }
 }
 
-impl CallClass {
-    /// Stream calls whose arguments already decide the answer (`inval` flags, an accept asked
-    /// not to wait) must get it at once, not after the fd becomes ready.
-    fn answers_at_once(import: &str, params: &[(&str, u64)]) -> bool {
-        let arg = |name: &str| params.iter().find(|(param, _)| *param == name).map_or(0, |(_, value)| *value);
-        match import {
-            "sock_accept" => arg("flags") != 0,
-            "sock_recv" => arg("ri_flags") & !u64::from(RiFlags::all().bits()) != 0,
-            "sock_send" => arg("si_flags") != 0,
-            _ => false,
+impl FromErrno for () {
+    fn from_errno(_: i32) {}
+}
+
+/// `poll_oneoff` on Tokio: decode and check with the guest's memory, await the events on the
+/// reactor without it (the core's waiting loop, with [`TokioWaiter`]), then write them.
+async fn poll_async<T: 'static>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiState,
+    spec: &'static ImportSpec,
+    args: &[u64],
+    snapshot: Snapshot,
+) -> wasmtime::Result<i32> {
+    let mut call = with_guest(caller, get, |ctx, mem| Ok(PollCall::begin(spec, ctx, mem, args, snapshot)))?;
+    let waited = match call.poller() {
+        Some(poller) => {
+            let ctx = std::sync::Arc::clone(get(caller.data_mut()).ctx());
+            wait_for_events(poller, ctx.sched(), &TokioWaiter).await
         }
-    }
+        None => Ok(()),
+    };
+    with_guest(caller, get, |ctx, mem| call.finish(waited, ctx, mem))
 }
 
 /// Runs a call that may block on a disk so the runtime can move other tasks off this worker.
-fn run<R>(class: CallClass, call: impl FnOnce() -> R) -> R {
+fn run<R>(wait: Wait, call: impl FnOnce() -> R) -> R {
     // Only disk calls ask which runtime they are on: the other calls stay on the fast path.
     let multi_thread = || {
         tokio::runtime::Handle::try_current()
             .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
     };
-    if class == CallClass::Disk && multi_thread() {
+    if wait == Wait::Disk && multi_thread() {
         tokio::task::block_in_place(call)
     } else {
         call()
@@ -197,52 +168,56 @@ async fn wait_until_ready<T: 'static>(caller: &mut Caller<'_, T>, get: fn(&mut T
             Ok(now) if !now.ready && !now.hangup => {}
             _ => return,
         }
-        if !wait_any(&wait).await {
+        if TokioWaiter.wait(&wait).await.is_err() {
             return;
         }
     }
 }
 
-/// Awaits until one of `wait`'s objects may be ready or its timeout passes. False when there
-/// is nothing that could ever wake it.
-async fn wait_any(wait: &PollWait) -> bool {
-    let mut watched = Vec::with_capacity(wait.files.len());
-    for (file, interest) in &wait.files {
-        let Some(fd) = file.host_fd() else { continue };
-        // A private duplicate: registering it never disturbs another registration of the
-        // same descriptor (two guests waiting on one stdin), and it is dropped after the wait.
-        let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 0) else { continue };
-        let tokio_interest = match interest {
-            Interest::Read => tokio::io::Interest::READABLE,
-            Interest::Write => tokio::io::Interest::WRITABLE,
-        };
-        // SAFETY: `dup` is an `OwnedFd`, open and owned by the `AsyncFd` until it is dropped,
-        // and its `as_raw_fd` never changes.
-        match unsafe { AsyncFd::<OwnedFd>::register_with_interest(dup, tokio_interest) } {
-            Ok(registered) => watched.push((registered, *interest)),
-            // Not pollable by epoll (a regular file): it never blocks, so it is ready.
-            Err(_) => return true,
-        }
-    }
-    if watched.is_empty() && wait.timeout.is_none() {
-        return false;
-    }
-    let mut sleep = wait.timeout.map(|t| Box::pin(tokio::time::sleep(t)));
-    poll_fn(|cx| {
-        for (fd, interest) in &watched {
-            let ready = match interest {
-                Interest::Read => fd.poll_read_ready(cx).is_ready(),
-                Interest::Write => fd.poll_write_ready(cx).is_ready(),
+/// Waits on Tokio's reactor: each host descriptor registered for the wait, and a Tokio timer.
+struct TokioWaiter;
+
+impl Waiter for TokioWaiter {
+    async fn wait(&self, wait: &PollWait) -> capwasi::Result<()> {
+        let mut watched = Vec::with_capacity(wait.files.len());
+        for (file, interest) in &wait.files {
+            let Some(fd) = file.host_fd() else { continue };
+            // A private duplicate: registering it never disturbs another registration of the
+            // same descriptor (two guests waiting on one stdin), and it is dropped after the wait.
+            let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 0) else { continue };
+            let tokio_interest = match interest {
+                Interest::Read => tokio::io::Interest::READABLE,
+                Interest::Write => tokio::io::Interest::WRITABLE,
             };
-            if ready {
-                return Poll::Ready(());
+            // SAFETY: `dup` is an `OwnedFd`, open and owned by the `AsyncFd` until it is dropped,
+            // and its `as_raw_fd` never changes.
+            match unsafe { AsyncFd::<OwnedFd>::register_with_interest(dup, tokio_interest) } {
+                Ok(registered) => watched.push((registered, *interest)),
+                // Not pollable by epoll (a regular file): it never blocks, so it is ready.
+                Err(_) => return Ok(()),
             }
         }
-        match sleep.as_mut().map(|sleep| sleep.as_mut().poll(cx)) {
-            Some(Poll::Ready(())) => Poll::Ready(()),
-            _ => Poll::Pending,
+        // Nothing to watch and no timer: nothing could end this wait.
+        if watched.is_empty() && wait.timeout.is_none() {
+            return Err(capwasi::Error::new(capwasi::Errno::Inval).context("no descriptor of the wait could be watched"));
         }
-    })
-    .await;
-    true
+        let mut sleep = wait.timeout.map(|t| Box::pin(tokio::time::sleep(t)));
+        poll_fn(|cx| {
+            for (fd, interest) in &watched {
+                let ready = match interest {
+                    Interest::Read => fd.poll_read_ready(cx).is_ready(),
+                    Interest::Write => fd.poll_write_ready(cx).is_ready(),
+                };
+                if ready {
+                    return Poll::Ready(());
+                }
+            }
+            match sleep.as_mut().map(|sleep| sleep.as_mut().poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(()),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        Ok(())
+    }
 }

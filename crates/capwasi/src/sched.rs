@@ -54,9 +54,9 @@ impl WasiSched for ThreadSched {
         if fds.is_empty() {
             match timeout {
                 Some(timeout) => std::thread::sleep(timeout),
-                // Nothing can ever wake this guest; sleeping forever is what it asked for, but
-                // a host thread parked for good helps nobody: report it instead.
-                None => return Err(crate::Error::new(crate::Errno::Inval).context("poll_oneoff would wait forever")),
+                // `poll_oneoff` refuses such a wait before it gets here; a direct caller gets
+                // an error rather than a thread parked for good.
+                None => return Err(crate::Error::new(crate::Errno::Inval).context("a wait on nothing, forever")),
             }
             return Ok(());
         }
@@ -84,7 +84,7 @@ impl WasiSched for ThreadSched {
     fn wait(&self, timeout: Option<Duration>) -> Result<()> {
         match timeout {
             Some(timeout) => std::thread::sleep(timeout),
-            None => return Err(crate::Error::new(crate::Errno::Inval).context("poll_oneoff would wait forever")),
+            None => return Err(crate::Error::new(crate::Errno::Inval).context("a wait on nothing, forever")),
         }
         Ok(())
     }

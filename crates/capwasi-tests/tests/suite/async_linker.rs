@@ -89,3 +89,81 @@ fn a_guest_blocked_on_stdin_does_not_stall_another_on_a_single_thread() {
     assert!(sleeper_done_first, "the reader finished before any input arrived");
     assert_eq!(reader_exit, Some(5), "the reader got the 5 bytes written after the sleeper ended");
 }
+
+/// Clock read, a 1 ms sleep in poll_oneoff, a write to stdout, exit 0.
+const TRACED_CALLS: &str = r#"(module
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $now (param i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 300) "ok\n")
+  (func (export "_start")
+    (drop (call $now (i32.const 1) (i64.const 0) (i32.const 200)))
+    (i32.store8 (i32.const 8) (i32.const 0))          ;; tag: clock
+    (i32.store (i32.const 16) (i32.const 1))          ;; monotonic
+    (i64.store (i32.const 24) (i64.const 1000000))    ;; 1 ms, relative
+    (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))
+    (i32.store (i32.const 400) (i32.const 300))
+    (i32.store (i32.const 404) (i32.const 3))
+    (drop (call $write (i32.const 1) (i32.const 400) (i32.const 1) (i32.const 408)))
+    (call $exit (i32.const 0))))"#;
+
+/// Collects the `import` and `result` fields of every call event.
+#[derive(Clone, Default)]
+struct CallLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CallLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != capwasi::abi::trace::TARGET {
+            return;
+        }
+        struct Fields(String, String);
+        impl tracing::field::Visit for Fields {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                match field.name() {
+                    "import" => self.0 = value.to_string(),
+                    "result" => self.1 = value.to_string(),
+                    _ => {}
+                }
+            }
+            fn record_debug(&mut self, _field: &tracing::field::Field, _value: &dyn std::fmt::Debug) {}
+        }
+        let mut fields = Fields(String::new(), String::new());
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(format!("{} {}", fields.0, fields.1));
+    }
+}
+
+/// Runs TRACED_CALLS with tracing on, under the async linker or the sync one, on this thread,
+/// and returns the call events.
+fn traced_calls(asynchronous: bool) -> Vec<String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    let log = CallLog::default();
+    let subscriber = tracing_subscriber::registry().with(log.clone());
+    let module = Module::new(engine(), TRACED_CALLS).unwrap();
+    let ctx = WasiCtx::builder().trace(true).stdout(WritePipe::new_in_memory()).build().unwrap();
+    let exit = tracing::subscriber::with_default(subscriber, || {
+        if asynchronous {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(run_async(&module, ctx))
+        } else {
+            let mut linker: Linker<WasiState> = Linker::new(engine());
+            capwasi_wasmtime::add_to_linker_sync(&mut linker, |state| state).unwrap();
+            let mut store = Store::new(engine(), WasiState::new(ctx));
+            let start = linker.instantiate(&mut store, &module).unwrap().get_typed_func::<(), ()>(&mut store, "_start").unwrap();
+            exit_code(&start.call(&mut store, ()).unwrap_err())
+        }
+    });
+    assert_eq!(exit, Some(0));
+    log.0.lock().unwrap().clone()
+}
+
+/// Every import is traced under the async linker as under the sync one, `poll_oneoff`
+/// included (it once bypassed the traced path there).
+#[test]
+fn the_async_linker_traces_every_call_poll_oneoff_included() {
+    let expected = ["clock_time_get success", "poll_oneoff success", "fd_write success", "proc_exit exit(0)"];
+    assert_eq!(traced_calls(false), expected);
+    assert_eq!(traced_calls(true), expected);
+}

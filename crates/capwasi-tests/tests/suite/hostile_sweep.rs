@@ -31,7 +31,7 @@ fn wasm_type(rust: &str) -> &'static str {
 }
 
 macro_rules! collect_imports {
-    (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*) => {
+    (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*) => {
         ($module, vec![$(Import {
             name: stringify!($name),
             params: vec![$(wasm_type(stringify!($ty))),*],

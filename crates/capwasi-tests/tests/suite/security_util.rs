@@ -154,7 +154,7 @@ pub fn symlink(dir: &Path, target: impl AsRef<Path>, name: &str) {
 }
 
 macro_rules! import_names {
-    (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*) => {
+    (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*) => {
         ($module, vec![$((stringify!($name), vec![$(stringify!($ty)),*], stringify!($ret) == "i32")),*])
     };
 }

@@ -17,6 +17,7 @@ pub mod poll;
 pub mod proc;
 pub mod random;
 pub mod sock;
+pub mod spec;
 pub mod trace;
 
 use crate::{Errno, Error, Termination};
@@ -111,10 +112,14 @@ where
         .ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown {what} bits {raw:#x}")))
 }
 
-/// The WASI 0.1 imports, one line each: name, wasm parameters, wasm result (`i32` errno, or
-/// `()` for `proc_exit`), the preview1 implementation (`area::function` under [`crate::abi`]),
-/// and what snapshot 0 uses: `same` (the preview1 function), `unstable` (the function of that
-/// name in [`unstable`], where layouts differ) or `none` (not in snapshot 0).
+/// The WASI 0.1 imports, one line each: name, wasm parameters each with its [`spec::Role`]
+/// in brackets, wasm result (`i32` errno, or `()` for `proc_exit`), the preview1
+/// implementation (`area::function` under [`crate::abi`]), what snapshot 0 uses: `same` (the
+/// preview1 function), `unstable` (the function of that name in [`unstable`], where layouts
+/// differ) or `none` (not in snapshot 0), and whether the call may wait ([`spec::Wait`]).
+///
+/// Adding an import is one line here and its function in one area file: engine glue, tracing
+/// and the async linker's scheduling all read this line.
 ///
 /// This table is the single source of both import surfaces; see
 /// [`for_each_preview1_import!`](crate::for_each_preview1_import) and
@@ -125,57 +130,58 @@ macro_rules! __wasi_import_table {
     ($select:ident, $snapshot:ident, $callback:ident, $module:literal) => {
         $crate::$select! {
             $snapshot $callback [module: $module;]
-            fn args_get(argv: u32, argv_buf: u32) -> i32 = args::args_get, same;
-            fn args_sizes_get(argc: u32, argv_buf_size: u32) -> i32 = args::args_sizes_get, same;
-            fn environ_get(environ: u32, environ_buf: u32) -> i32 = args::environ_get, same;
-            fn environ_sizes_get(count: u32, buf_size: u32) -> i32 = args::environ_sizes_get, same;
-            fn clock_res_get(id: u32, resolution: u32) -> i32 = clock::clock_res_get, same;
-            fn clock_time_get(id: u32, precision: u64, time: u32) -> i32 = clock::clock_time_get, same;
-            fn fd_advise(fd: u32, offset: u64, len: u64, advice: u32) -> i32 = fd::fd_advise, same;
-            fn fd_allocate(fd: u32, offset: u64, len: u64) -> i32 = fd::fd_allocate, same;
-            fn fd_close(fd: u32) -> i32 = fd::fd_close, same;
-            fn fd_datasync(fd: u32) -> i32 = fd::fd_datasync, same;
-            fn fd_fdstat_get(fd: u32, stat: u32) -> i32 = fd::fd_fdstat_get, unstable;
-            fn fd_fdstat_set_flags(fd: u32, flags: u32) -> i32 = fd::fd_fdstat_set_flags, same;
-            fn fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64) -> i32 = fd::fd_fdstat_set_rights, unstable;
-            fn fd_filestat_get(fd: u32, stat: u32) -> i32 = fd::fd_filestat_get, unstable;
-            fn fd_filestat_set_size(fd: u32, size: u64) -> i32 = fd::fd_filestat_set_size, same;
-            fn fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst_flags: u32) -> i32 = fd::fd_filestat_set_times, same;
-            fn fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread: u32) -> i32 = fd::fd_pread, same;
-            fn fd_prestat_get(fd: u32, prestat: u32) -> i32 = fd::fd_prestat_get, same;
-            fn fd_prestat_dir_name(fd: u32, path: u32, path_len: u32) -> i32 = fd::fd_prestat_dir_name, same;
-            fn fd_pwrite(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten: u32) -> i32 = fd::fd_pwrite, same;
-            fn fd_read(fd: u32, iovs: u32, iovs_len: u32, nread: u32) -> i32 = fd::fd_read, same;
-            fn fd_readdir(fd: u32, buf: u32, buf_len: u32, cookie: u64, bufused: u32) -> i32 = fd::fd_readdir, same;
-            fn fd_renumber(fd: u32, to: u32) -> i32 = fd::fd_renumber, same;
-            fn fd_seek(fd: u32, offset: i64, whence: u32, newoffset: u32) -> i32 = fd::fd_seek, unstable;
-            fn fd_sync(fd: u32) -> i32 = fd::fd_sync, same;
-            fn fd_tell(fd: u32, offset: u32) -> i32 = fd::fd_tell, same;
-            fn fd_write(fd: u32, iovs: u32, iovs_len: u32, nwritten: u32) -> i32 = fd::fd_write, same;
-            fn path_create_directory(fd: u32, path: u32, path_len: u32) -> i32 = path::path_create_directory, same;
-            fn path_filestat_get(fd: u32, flags: u32, path: u32, path_len: u32, stat: u32) -> i32 = path::path_filestat_get, unstable;
-            fn path_filestat_set_times(fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32) -> i32 = path::path_filestat_set_times, same;
-            fn path_link(old_fd: u32, old_flags: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32) -> i32 = path::path_link, same;
-            fn path_open(fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, fs_rights_base: u64, fs_rights_inheriting: u64, fdflags: u32, opened_fd: u32) -> i32 = path::path_open, unstable;
-            fn path_readlink(fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused: u32) -> i32 = path::path_readlink, same;
-            fn path_remove_directory(fd: u32, path: u32, path_len: u32) -> i32 = path::path_remove_directory, same;
-            fn path_rename(fd: u32, old_path: u32, old_path_len: u32, new_fd: u32, new_path: u32, new_path_len: u32) -> i32 = path::path_rename, same;
-            fn path_symlink(old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32) -> i32 = path::path_symlink, same;
-            fn path_unlink_file(fd: u32, path: u32, path_len: u32) -> i32 = path::path_unlink_file, same;
-            fn poll_oneoff(subscriptions: u32, events: u32, nsubscriptions: u32, nevents: u32) -> i32 = poll::poll_oneoff, unstable;
-            fn proc_exit(code: u32) -> () = proc::proc_exit, same;
-            fn proc_raise(signal: u32) -> i32 = proc::proc_raise, same;
-            fn sched_yield() -> i32 = poll::sched_yield, same;
-            fn random_get(buf: u32, buf_len: u32) -> i32 = random::random_get, same;
-            fn sock_accept(fd: u32, flags: u32, accepted_fd: u32) -> i32 = sock::sock_accept, none;
-            fn sock_recv(fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32) -> i32 = sock::sock_recv, same;
-            fn sock_send(fd: u32, si_data: u32, si_data_len: u32, si_flags: u32, so_datalen: u32) -> i32 = sock::sock_send, same;
-            fn sock_shutdown(fd: u32, how: u32) -> i32 = sock::sock_shutdown, same;
+            fn args_get(argv: u32 [Ptr], argv_buf: u32 [Ptr]) -> i32 = args::args_get, same, Never;
+            fn args_sizes_get(argc: u32 [OutU32], argv_buf_size: u32 [OutU32]) -> i32 = args::args_sizes_get, same, Never;
+            fn environ_get(environ: u32 [Ptr], environ_buf: u32 [Ptr]) -> i32 = args::environ_get, same, Never;
+            fn environ_sizes_get(count: u32 [OutU32], buf_size: u32 [OutU32]) -> i32 = args::environ_sizes_get, same, Never;
+            fn clock_res_get(id: u32 [Value], resolution: u32 [OutU64]) -> i32 = clock::clock_res_get, same, Never;
+            fn clock_time_get(id: u32 [Value], precision: u64 [Value], time: u32 [OutU64]) -> i32 = clock::clock_time_get, same, Never;
+            fn fd_advise(fd: u32 [Fd], offset: u64 [Value], len: u64 [Value], advice: u32 [Value]) -> i32 = fd::fd_advise, same, Disk;
+            fn fd_allocate(fd: u32 [Fd], offset: u64 [Value], len: u64 [Value]) -> i32 = fd::fd_allocate, same, Disk;
+            fn fd_close(fd: u32 [Fd]) -> i32 = fd::fd_close, same, Disk;
+            fn fd_datasync(fd: u32 [Fd]) -> i32 = fd::fd_datasync, same, Disk;
+            fn fd_fdstat_get(fd: u32 [Fd], stat: u32 [Ptr]) -> i32 = fd::fd_fdstat_get, unstable, Never;
+            fn fd_fdstat_set_flags(fd: u32 [Fd], flags: u32 [FdFlags]) -> i32 = fd::fd_fdstat_set_flags, same, Never;
+            fn fd_fdstat_set_rights(fd: u32 [Fd], base: u64 [Rights], inheriting: u64 [Rights]) -> i32 = fd::fd_fdstat_set_rights, unstable, Never;
+            fn fd_filestat_get(fd: u32 [Fd], stat: u32 [Ptr]) -> i32 = fd::fd_filestat_get, unstable, Disk;
+            fn fd_filestat_set_size(fd: u32 [Fd], size: u64 [Value]) -> i32 = fd::fd_filestat_set_size, same, Disk;
+            fn fd_filestat_set_times(fd: u32 [Fd], atim: u64 [Value], mtim: u64 [Value], fst_flags: u32 [FstFlags]) -> i32 = fd::fd_filestat_set_times, same, Disk;
+            fn fd_pread(fd: u32 [Fd], iovs: u32 [Iovecs], iovs_len: u32 [Len], offset: u64 [Value], nread: u32 [OutBytes]) -> i32 = fd::fd_pread, same, Disk;
+            fn fd_prestat_get(fd: u32 [Fd], prestat: u32 [Ptr]) -> i32 = fd::fd_prestat_get, same, Never;
+            fn fd_prestat_dir_name(fd: u32 [Fd], path: u32 [PathOut], path_len: u32 [Len]) -> i32 = fd::fd_prestat_dir_name, same, Never;
+            fn fd_pwrite(fd: u32 [Fd], iovs: u32 [Iovecs], iovs_len: u32 [Len], offset: u64 [Value], nwritten: u32 [OutBytes]) -> i32 = fd::fd_pwrite, same, Disk;
+            fn fd_read(fd: u32 [Fd], iovs: u32 [Iovecs], iovs_len: u32 [Len], nread: u32 [OutBytes]) -> i32 = fd::fd_read, same, Read;
+            fn fd_readdir(fd: u32 [Fd], buf: u32 [BufOut], buf_len: u32 [Len], cookie: u64 [Value], bufused: u32 [OutBytes]) -> i32 = fd::fd_readdir, same, Disk;
+            fn fd_renumber(fd: u32 [Fd], to: u32 [Fd]) -> i32 = fd::fd_renumber, same, Never;
+            fn fd_seek(fd: u32 [Fd], offset: i64 [Signed], whence: u32 [Value], newoffset: u32 [OutU64]) -> i32 = fd::fd_seek, unstable, Never;
+            fn fd_sync(fd: u32 [Fd]) -> i32 = fd::fd_sync, same, Disk;
+            fn fd_tell(fd: u32 [Fd], offset: u32 [OutU64]) -> i32 = fd::fd_tell, same, Never;
+            fn fd_write(fd: u32 [Fd], iovs: u32 [Iovecs], iovs_len: u32 [Len], nwritten: u32 [OutBytes]) -> i32 = fd::fd_write, same, Write;
+            fn path_create_directory(fd: u32 [Fd], path: u32 [PathIn], path_len: u32 [Len]) -> i32 = path::path_create_directory, same, Disk;
+            fn path_filestat_get(fd: u32 [Fd], flags: u32 [LookupFlags], path: u32 [PathIn], path_len: u32 [Len], stat: u32 [Ptr]) -> i32 = path::path_filestat_get, unstable, Disk;
+            fn path_filestat_set_times(fd: u32 [Fd], flags: u32 [LookupFlags], path: u32 [PathIn], path_len: u32 [Len], atim: u64 [Value], mtim: u64 [Value], fst_flags: u32 [FstFlags]) -> i32 = path::path_filestat_set_times, same, Disk;
+            fn path_link(old_fd: u32 [Fd], old_flags: u32 [LookupFlags], old_path: u32 [PathIn], old_path_len: u32 [Len], new_fd: u32 [Fd], new_path: u32 [PathIn], new_path_len: u32 [Len]) -> i32 = path::path_link, same, Disk;
+            fn path_open(fd: u32 [Fd], dirflags: u32 [LookupFlags], path: u32 [PathIn], path_len: u32 [Len], oflags: u32 [OFlags], fs_rights_base: u64 [Rights], fs_rights_inheriting: u64 [Rights], fdflags: u32 [FdFlags], opened_fd: u32 [OutU32]) -> i32 = path::path_open, unstable, Disk;
+            fn path_readlink(fd: u32 [Fd], path: u32 [PathIn], path_len: u32 [Len], buf: u32 [BufOut], buf_len: u32 [Len], bufused: u32 [OutBytes]) -> i32 = path::path_readlink, same, Disk;
+            fn path_remove_directory(fd: u32 [Fd], path: u32 [PathIn], path_len: u32 [Len]) -> i32 = path::path_remove_directory, same, Disk;
+            fn path_rename(fd: u32 [Fd], old_path: u32 [PathIn], old_path_len: u32 [Len], new_fd: u32 [Fd], new_path: u32 [PathIn], new_path_len: u32 [Len]) -> i32 = path::path_rename, same, Disk;
+            fn path_symlink(old_path: u32 [PathIn], old_path_len: u32 [Len], fd: u32 [Fd], new_path: u32 [PathIn], new_path_len: u32 [Len]) -> i32 = path::path_symlink, same, Disk;
+            fn path_unlink_file(fd: u32 [Fd], path: u32 [PathIn], path_len: u32 [Len]) -> i32 = path::path_unlink_file, same, Disk;
+            fn poll_oneoff(subscriptions: u32 [Ptr], events: u32 [Ptr], nsubscriptions: u32 [Value], nevents: u32 [OutU32]) -> i32 = poll::poll_oneoff, unstable, Poll;
+            fn proc_exit(code: u32 [Value]) -> () = proc::proc_exit, same, Never;
+            fn proc_raise(signal: u32 [Value]) -> i32 = proc::proc_raise, same, Never;
+            fn sched_yield() -> i32 = poll::sched_yield, same, Never;
+            fn random_get(buf: u32 [BufOut], buf_len: u32 [Len]) -> i32 = random::random_get, same, Never;
+            fn sock_accept(fd: u32 [Fd], flags: u32 [FdFlags], accepted_fd: u32 [OutU32]) -> i32 = sock::sock_accept, none, Read;
+            fn sock_recv(fd: u32 [Fd], ri_data: u32 [Iovecs], ri_data_len: u32 [Len], ri_flags: u32 [RiFlags], ro_datalen: u32 [OutBytes], ro_flags: u32 [Ptr]) -> i32 = sock::sock_recv, same, Read;
+            fn sock_send(fd: u32 [Fd], si_data: u32 [Iovecs], si_data_len: u32 [Len], si_flags: u32 [SiFlags], so_datalen: u32 [OutBytes]) -> i32 = sock::sock_send, same, Write;
+            fn sock_shutdown(fd: u32 [Fd], how: u32 [SdFlags]) -> i32 = sock::sock_shutdown, same, Never;
         }
     };
 }
 
-/// Picks one snapshot's imports out of the table and hands them to the callback.
+/// Picks one snapshot's imports out of the table and hands them to the callback, each as
+/// `fn name(params) -> result = implementation, spec;` (`spec`: its [`spec::ImportSpec`]).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __wasi_select_imports {
@@ -183,42 +189,54 @@ macro_rules! __wasi_select_imports {
         $callback! { $($done)* }
     };
     (preview1 $callback:ident [$($done:tt)*]
-        fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $area:ident::$func:ident, $p0:ident;
+        fn $name:ident($($arg:ident: $ty:ty [$role:ident]),*) -> $ret:ty = $area:ident::$func:ident, $p0:ident, $wait:ident;
         $($rest:tt)*) => {
         $crate::__wasi_select_imports! {
-            preview1 $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::$area::$func;]
+            preview1 $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::$area::$func, $crate::abi::spec::specs::$name;]
             $($rest)*
         }
     };
     (unstable $callback:ident [$($done:tt)*]
-        fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $area:ident::$func:ident, same;
+        fn $name:ident($($arg:ident: $ty:ty [$role:ident]),*) -> $ret:ty = $area:ident::$func:ident, same, $wait:ident;
         $($rest:tt)*) => {
         $crate::__wasi_select_imports! {
-            unstable $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::$area::$func;]
+            unstable $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::$area::$func, $crate::abi::spec::specs::$name;]
             $($rest)*
         }
     };
     (unstable $callback:ident [$($done:tt)*]
-        fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $area:ident::$func:ident, unstable;
+        fn $name:ident($($arg:ident: $ty:ty [$role:ident]),*) -> $ret:ty = $area:ident::$func:ident, unstable, $wait:ident;
         $($rest:tt)*) => {
         $crate::__wasi_select_imports! {
-            unstable $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::unstable::$name;]
+            unstable $callback [$($done)* fn $name($($arg: $ty),*) -> $ret = $crate::abi::unstable::$name, $crate::abi::spec::specs::$name;]
             $($rest)*
         }
     };
     (unstable $callback:ident [$($done:tt)*]
-        fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $area:ident::$func:ident, none;
+        fn $name:ident($($arg:ident: $ty:ty [$role:ident]),*) -> $ret:ty = $area:ident::$func:ident, none, $wait:ident;
         $($rest:tt)*) => {
         $crate::__wasi_select_imports! { unstable $callback [$($done)*] $($rest)* }
     };
 }
 
+/// Hands the table to the callback as written (roles and wait classes included); the import
+/// declarations in [`spec::specs`] are made from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wasi_raw_imports {
+    (raw $callback:ident [$($head:tt)*] $($lines:tt)*) => {
+        $callback! { $($head)* $($lines)* }
+    };
+}
+
 /// Invokes `$callback!` with every `wasi_snapshot_preview1` import (46):
-/// `module: "wasi_snapshot_preview1";` then `fn name(params) -> result = implementation;`.
+/// `module: "wasi_snapshot_preview1";` then `fn name(params) -> result = implementation, spec;`.
 ///
 /// Each implementation is called as `path(&WasiCtx, &mut GuestMemory, params...)`, and its
-/// return value converted with [`HostOutcome`]. Engine glue defines `$callback` to link each
-/// entry, so no import can be forgotten and adding an engine never touches this crate.
+/// return value converted with [`HostOutcome`]; `spec` is the import's
+/// [`spec::ImportSpec`] (what tracing and schedulers need to know). Engine glue defines
+/// `$callback` to link each entry, usually through [`trace::call`], so no import can be
+/// forgotten and adding an engine never touches this crate.
 #[macro_export]
 macro_rules! for_each_preview1_import {
     ($callback:ident) => {
@@ -238,7 +256,7 @@ macro_rules! for_each_unstable_import {
 #[cfg(test)]
 mod tests {
     macro_rules! names {
-        (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path;)*) => {
+        (module: $module:literal; $(fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = $imp:path, $spec:path;)*) => {
             ($module, vec![$(stringify!($name)),*])
         };
     }

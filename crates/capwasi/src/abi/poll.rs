@@ -1,13 +1,16 @@
 //! Waiting and scheduling: `poll_oneoff` and `sched_yield`.
 
 use super::layout::{read_subscriptions, write_event, RawEvent, RawSubscribed, EVENT_SIZE};
-use super::Snapshot;
-use super::AbiResult;
+use super::spec::ImportSpec;
+use super::trace::{self, CallTrace};
+use super::{AbiResult, HostOutcome, Snapshot};
 use crate::clocks::WasiClock;
 use crate::file::{Interest, WasiFile};
 use crate::memory::GuestMemory;
+use crate::sched::WasiSched;
 use crate::types::{ClockId, Rights};
-use crate::{Errno, Error, Result, WasiCtx};
+use crate::{Errno, Error, Result, Termination, WasiCtx};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -150,7 +153,53 @@ pub(crate) fn poll(
     snapshot: Snapshot,
 ) -> AbiResult {
     let mut poller = Poller::new(ctx, mem, subscriptions, events, nsubscriptions, nevents, snapshot)?;
+    run_blocking(wait_for_events(&mut poller, ctx.sched(), &SchedWaiter(ctx.sched())))?;
+    poller.finish(mem)
+}
+
+/// How `poll_oneoff` waits: blocking on the context's scheduler ([`SchedWaiter`]), or on an
+/// async engine's reactor (the Tokio linker's waiter).
+pub trait Waiter {
+    /// Returns once one of `wait.files` may be ready or `wait.timeout` has passed; returning
+    /// early is allowed (readiness is checked again).
+    fn wait(&self, wait: &PollWait) -> impl Future<Output = Result<()>>;
+}
+
+/// Checks the subscriptions and waits until at least one is ready: the one waiting loop,
+/// whatever waits. A wait nothing could ever end (no clock, and no descriptor the host can
+/// watch) is `inval` rather than a thread or task parked for good; a sleep on virtual time
+/// completes at once by moving the clocks.
+pub async fn wait_for_events(poller: &mut Poller, sched: &dyn WasiSched, waiter: &impl Waiter) -> Result<()> {
     while let Some(wait) = poller.check() {
+        if wait.timeout.is_none() && wait.files.iter().all(|(file, _)| !can_wake(&**file)) {
+            return Err(Error::new(Errno::Inval).context("poll_oneoff would wait forever: nothing can wake it"));
+        }
+        if wait.files.is_empty()
+            && let Some(timeout) = wait.timeout
+            && sched.complete_sleep(timeout)
+        {
+            continue;
+        }
+        waiter.wait(&wait).await?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn can_wake(file: &dyn WasiFile) -> bool {
+    file.host_fd().is_some()
+}
+
+#[cfg(not(unix))]
+fn can_wake(_file: &dyn WasiFile) -> bool {
+    false
+}
+
+/// Waits by blocking the calling thread on a [`WasiSched`].
+pub struct SchedWaiter<'a>(pub &'a dyn WasiSched);
+
+impl Waiter for SchedWaiter<'_> {
+    async fn wait(&self, wait: &PollWait) -> Result<()> {
         #[cfg(unix)]
         {
             let host: smallvec::SmallVec<[crate::sched::HostWait<'_>; 8]> = wait
@@ -158,12 +207,56 @@ pub(crate) fn poll(
                 .iter()
                 .filter_map(|(file, interest)| file.host_fd().map(|fd| crate::sched::HostWait { fd, interest: *interest }))
                 .collect();
-            ctx.sched().wait(&host, wait.timeout)?;
+            self.0.wait(&host, wait.timeout)
         }
         #[cfg(not(unix))]
-        ctx.sched().wait(wait.timeout)?;
+        self.0.wait(wait.timeout)
     }
-    poller.finish(mem)
+}
+
+/// Runs a future whose waiting blocks the thread (it never returns `Pending`).
+fn run_blocking<T>(future: impl Future<Output = Result<T>>) -> Result<T> {
+    let mut future = std::pin::pin!(future);
+    match future.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => Err(Error::new(Errno::Io).context("a blocking waiter returned pending")),
+    }
+}
+
+/// A `poll_oneoff` call split around its wait, for an async engine that must let go of guest
+/// memory while it awaits: [`PollCall::begin`] with memory, [`wait_for_events`] without,
+/// [`PollCall::finish`] with memory again. The call is traced like every other.
+pub struct PollCall {
+    poller: std::result::Result<Poller, Error>,
+    trace: Option<CallTrace>,
+}
+
+impl PollCall {
+    /// Decodes the call (`args`: the import's four raw arguments) and starts its trace.
+    pub fn begin(spec: &'static ImportSpec, ctx: &WasiCtx, mem: &GuestMemory<'_>, args: &[u64], snapshot: Snapshot) -> PollCall {
+        let trace = trace::enabled(ctx).then(|| CallTrace::begin(spec, args, mem));
+        let arg = |i: usize| args.get(i).map_or(0, |&value| value as u32);
+        PollCall { poller: Poller::new(ctx, mem, arg(0), arg(1), arg(2), arg(3), snapshot), trace }
+    }
+
+    /// The poller to wait on, unless decoding already failed.
+    pub fn poller(&mut self) -> Option<&mut Poller> {
+        self.poller.as_mut().ok()
+    }
+
+    /// Ends the call after `waited` (the outcome of [`wait_for_events`]): writes the events,
+    /// emits the trace, and returns the errno for wasm.
+    pub fn finish(self, waited: Result<()>, ctx: &WasiCtx, mem: &mut GuestMemory<'_>) -> std::result::Result<i32, Termination> {
+        let result: AbiResult = match (self.poller, waited) {
+            (Err(err), _) | (Ok(_), Err(err)) => Err(err.into()),
+            (Ok(poller), Ok(())) => poller.finish(mem),
+        };
+        let outcome = HostOutcome::<i32>::into_wasm(result);
+        if let Some(trace) = self.trace {
+            trace.end(&outcome, ctx, mem);
+        }
+        outcome
+    }
 }
 
 /// The clock a subscription names and its deadline on that clock.

@@ -10,6 +10,7 @@
 //! when the context was built with [`crate::WasiCtxBuilder::trace_data`], and then only the
 //! bytes the call moved, cut to the limit given.
 
+use crate::abi::spec::{ImportSpec, Param, Role};
 use crate::memory::GuestMemory;
 use crate::types::{FdFlags, FstFlags, LookupFlags, OFlags, RiFlags, Rights, SdFlags};
 use crate::{Errno, Termination, WasiCtx};
@@ -43,63 +44,94 @@ impl CallReturn for () {
     }
 }
 
-/// Runs `call` and emits its event. `params` are the import's raw arguments by name, as the
-/// import table names them.
-pub fn traced<R: CallReturn>(
-    import: &'static str,
-    params: &[(&'static str, u64)],
+/// Runs `imp`, the implementation of the import `spec` declares, with its raw arguments
+/// `args`; traced when [`enabled`]. This is how engine glue calls every import.
+#[inline]
+pub fn call<R: CallReturn, const N: usize>(
+    spec: &'static ImportSpec,
+    args: [u64; N],
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
-    call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
+    imp: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
 ) -> Result<R, Termination> {
-    let args = describe_args(import, params, mem);
-    let started = Instant::now();
-    let outcome = call(ctx, mem);
-    let duration_ns = if ctx.trace_durations { u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX) } else { 0 };
-    let (result, returned) = match &outcome {
-        Ok(value) => match value.errno() {
-            Some(0) if import == "fd_prestat_dir_name" => ("success".to_string(), describe_args("", params, mem)),
-            Some(0) => ("success".to_string(), describe_results(params, mem)),
-            Some(errno) => (Errno::from_raw(errno as u16).map_or("unknown", Errno::name).to_string(), String::new()),
-            None => ("success".to_string(), String::new()),
-        },
-        Err(Termination::Exit(exit)) => (format!("exit({})", exit.0), String::new()),
-        Err(Termination::Trap(_)) => ("trap".to_string(), String::new()),
-    };
-    let data = match &outcome {
-        Ok(value) if ctx.trace_data > 0 && value.errno() == Some(0) => describe_data(params, mem, ctx.trace_data),
-        _ => String::new(),
-    };
-    tracing::trace!(
-        target: "capwasi::call",
-        import,
-        args = args.as_str(),
-        result = result.as_str(),
-        returned = returned.as_str(),
-        data = data.as_str(),
-        duration_ns
-    );
+    if enabled(ctx) { traced(spec, &args, ctx, mem, imp) } else { imp(ctx, mem) }
+}
+
+/// Runs `imp` and emits its event.
+#[cold]
+pub fn traced<R: CallReturn>(
+    spec: &'static ImportSpec,
+    args: &[u64],
+    ctx: &WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    imp: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
+) -> Result<R, Termination> {
+    let trace = CallTrace::begin(spec, args, mem);
+    let outcome = imp(ctx, mem);
+    trace.end(&outcome, ctx, mem);
     outcome
 }
 
+/// A traced call in progress, for glue that must let go of guest memory in the middle of a
+/// call (an async `poll_oneoff` awaiting its events): begin before, end after.
+pub struct CallTrace {
+    spec: &'static ImportSpec,
+    args: Vec<u64>,
+    described: String,
+    started: Instant,
+}
+
+impl CallTrace {
+    /// Describes the arguments (reading paths and iovecs from `mem`) and starts the clock.
+    pub fn begin(spec: &'static ImportSpec, args: &[u64], mem: &GuestMemory<'_>) -> CallTrace {
+        CallTrace { spec, args: args.to_vec(), described: describe_args(spec, args, mem, false), started: Instant::now() }
+    }
+
+    /// Emits the event for a call that ended with `outcome`, reading its results from `mem`.
+    pub fn end<R: CallReturn>(self, outcome: &Result<R, Termination>, ctx: &WasiCtx, mem: &GuestMemory<'_>) {
+        let CallTrace { spec, args, described, started } = self;
+        let duration_ns = if ctx.trace_durations { u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX) } else { 0 };
+        let (result, returned) = match outcome {
+            Ok(value) => match value.errno() {
+                Some(0) => ("success".to_string(), describe_results(spec, &args, mem)),
+                Some(errno) => (Errno::from_raw(errno as u16).map_or("unknown", Errno::name).to_string(), String::new()),
+                None => ("success".to_string(), String::new()),
+            },
+            Err(Termination::Exit(exit)) => (format!("exit({})", exit.0), String::new()),
+            Err(Termination::Trap(_)) => ("trap".to_string(), String::new()),
+        };
+        let data = match outcome {
+            Ok(value) if ctx.trace_data > 0 && value.errno() == Some(0) => describe_data(spec, &args, mem, ctx.trace_data),
+            _ => String::new(),
+        };
+        tracing::trace!(
+            target: "capwasi::call",
+            import = spec.name,
+            args = described.as_str(),
+            result = result.as_str(),
+            returned = returned.as_str(),
+            data = data.as_str(),
+            duration_ns
+        );
+    }
+}
+
 /// Arguments rendered for people: paths as strings, flags and rights by name, iovecs as a
-/// count and a byte total; everything else as a number.
-fn describe_args(import: &str, params: &[(&'static str, u64)], mem: &GuestMemory<'_>) -> String {
+/// count and a byte total; everything else as a number. With `after`, strings the call wrote
+/// are read too.
+fn describe_args(spec: &ImportSpec, args: &[u64], mem: &GuestMemory<'_>, after: bool) -> String {
     let mut out = String::new();
     let mut i = 0;
-    while i < params.len() {
-        let (name, value) = params[i];
-        let len = params.get(i + 1).filter(|(next, _)| next.strip_suffix("_len") == Some(name)).map(|(_, v)| *v);
+    while i < spec.params.len().min(args.len()) {
+        let Param { name, role } = spec.params[i];
+        let value = args[i];
+        // The length of a measured pointer is shown with it, not on its own.
+        let len = args.get(i + 1).copied().filter(|_| spec.params.get(i + 1).is_some_and(|next| next.role == Role::Len));
         if !out.is_empty() {
             out.push_str(", ");
         }
-        match (name, len) {
-            // The one path that is an output: the preopen's name, shown after the call.
-            ("path", Some(_)) if import == "fd_prestat_dir_name" => {
-                write!(out, "{name}={:#x}", value as u32).ok();
-                i += 1;
-            }
-            (_, Some(len)) if name.ends_with("path") => {
+        match (role, len) {
+            (Role::PathIn, Some(len)) | (Role::PathOut, Some(len)) if role == Role::PathIn || after => {
                 match mem.read_str(value as u32, len as u32) {
                     Ok(path) => write!(out, "{name}={path:?}"),
                     Err(err) => write!(out, "{name}=<{}>", err.errno()),
@@ -107,7 +139,7 @@ fn describe_args(import: &str, params: &[(&'static str, u64)], mem: &GuestMemory
                 .ok();
                 i += 1;
             }
-            ("iovs" | "ri_data" | "si_data", Some(count)) => {
+            (Role::Iovecs, Some(count)) => {
                 match crate::abi::layout::read_iovecs(mem, value as u32, count as u32) {
                     Ok(iovs) => write!(out, "{name}=[{} bufs, {} bytes]", iovs.len(), iovs.iter().map(|io| u64::from(io.len)).sum::<u64>()),
                     Err(err) => write!(out, "{name}=<{}>", err.errno()),
@@ -115,66 +147,50 @@ fn describe_args(import: &str, params: &[(&'static str, u64)], mem: &GuestMemory
                 .ok();
                 i += 1;
             }
-            _ => {
-                write_arg(&mut out, import, name, value);
-            }
+            _ => write_arg(&mut out, name, role, value),
         }
         i += 1;
     }
     out
 }
 
-fn write_arg(out: &mut String, import: &str, name: &str, value: u64) {
+fn write_arg(out: &mut String, name: &str, role: Role, value: u64) {
     let raw = value as u32;
-    let _ = match (import, name) {
-        (_, "oflags") => write!(out, "{name}={:?}", OFlags::from_bits_retain(raw as u16)),
-        (_, "fdflags") | ("fd_fdstat_set_flags", "flags") | ("sock_accept", "flags") => {
-            write!(out, "{name}={:?}", FdFlags::from_bits_retain(raw as u16))
+    let _ = match role {
+        Role::OFlags => write!(out, "{name}={:?}", OFlags::from_bits_retain(raw as u16)),
+        Role::FdFlags => write!(out, "{name}={:?}", FdFlags::from_bits_retain(raw as u16)),
+        Role::LookupFlags => write!(out, "{name}={:?}", LookupFlags::from_bits_retain(raw)),
+        Role::Rights => write!(out, "{name}={:?}", Rights::from_bits_retain(value)),
+        Role::FstFlags => write!(out, "{name}={:?}", FstFlags::from_bits_retain(raw as u16)),
+        Role::RiFlags => write!(out, "{name}={:?}", RiFlags::from_bits_retain(raw as u16)),
+        Role::SdFlags => write!(out, "{name}={:?}", SdFlags::from_bits_retain(raw as u8)),
+        Role::Signed => write!(out, "{name}={}", value as i64),
+        Role::Fd => write!(out, "{name}={raw}"),
+        Role::Ptr | Role::PathIn | Role::PathOut | Role::Iovecs | Role::BufOut | Role::OutU32 | Role::OutU64 | Role::OutBytes => {
+            write!(out, "{name}={raw:#x}")
         }
-        (_, "dirflags" | "old_flags") | (_, "flags") if import.starts_with("path_") => {
-            write!(out, "{name}={:?}", LookupFlags::from_bits_retain(raw))
-        }
-        (_, "fs_rights_base" | "fs_rights_inheriting" | "base" | "inheriting") => {
-            write!(out, "{name}={:?}", Rights::from_bits_retain(value))
-        }
-        (_, "fst_flags") => write!(out, "{name}={:?}", FstFlags::from_bits_retain(raw as u16)),
-        (_, "ri_flags") => write!(out, "{name}={:?}", RiFlags::from_bits_retain(raw as u16)),
-        (_, "how") => write!(out, "{name}={:?}", SdFlags::from_bits_retain(raw as u8)),
-        (_, "offset") => write!(out, "{name}={}", value as i64),
-        _ if name.ends_with("fd") && !is_result(name) => write!(out, "{name}={raw}"),
-        _ if is_pointer(name) => write!(out, "{name}={raw:#x}"),
-        _ => write!(out, "{name}={value}"),
+        Role::Value | Role::Len | Role::SiFlags => write!(out, "{name}={value}"),
     };
 }
 
-/// Parameters through which a call returns a value.
-fn is_result(name: &str) -> bool {
-    matches!(
-        name,
-        "nread" | "nwritten" | "bufused" | "opened_fd" | "accepted_fd" | "newoffset" | "time" | "resolution"
-            | "ro_datalen" | "so_datalen" | "nevents" | "argc" | "argv_buf_size" | "count" | "buf_size"
-    )
-}
-
-fn is_pointer(name: &str) -> bool {
-    is_result(name)
-        || matches!(name, "stat" | "prestat" | "buf" | "argv" | "argv_buf" | "environ" | "environ_buf" | "subscriptions" | "events" | "ro_flags")
-}
-
-/// Values a successful call stored through its result pointers.
-fn describe_results(params: &[(&'static str, u64)], mem: &GuestMemory<'_>) -> String {
+/// What a successful call returned: the values it stored through its result pointers, or,
+/// for a call that writes a string (`fd_prestat_dir_name`), its arguments with that string.
+fn describe_results(spec: &ImportSpec, args: &[u64], mem: &GuestMemory<'_>) -> String {
+    if spec.params.iter().any(|param| param.role == Role::PathOut) {
+        return describe_args(spec, args, mem, true);
+    }
     let mut out = String::new();
-    for &(name, value) in params.iter().filter(|(name, _)| is_result(name)) {
+    for (param, &value) in spec.params.iter().zip(args).filter(|(param, _)| param.role.is_result()) {
         let ptr = value as u32;
-        let shown = match name {
-            "newoffset" | "time" | "resolution" => mem.read::<u64>(ptr).map(|v| v.to_string()),
+        let shown = match param.role {
+            Role::OutU64 => mem.read::<u64>(ptr).map(|v| v.to_string()),
             _ => mem.read::<u32>(ptr).map(|v| v.to_string()),
         };
         if let Ok(shown) = shown {
             if !out.is_empty() {
                 out.push(' ');
             }
-            let _ = write!(out, "{name}={shown}");
+            let _ = write!(out, "{}={shown}", param.name);
         }
     }
     out
@@ -182,17 +198,18 @@ fn describe_results(params: &[(&'static str, u64)], mem: &GuestMemory<'_>) -> St
 
 /// The bytes a successful call moved, cut to `limit`, escaped as a C string (`\n`, `\xff`),
 /// with `...` after a cut; empty for a call that moves no data.
-fn describe_data(params: &[(&'static str, u64)], mem: &GuestMemory<'_>, limit: usize) -> String {
-    let param = |wanted: &str| params.iter().find(|(name, _)| *name == wanted).map(|&(_, value)| value as u32);
-    let count_at = |name: &str| param(name).and_then(|ptr| mem.read::<u32>(ptr).ok());
+fn describe_data(spec: &ImportSpec, args: &[u64], mem: &GuestMemory<'_>, limit: usize) -> String {
+    let with_role = |role: Role| spec.params.iter().zip(args).position(|(param, _)| param.role == role);
+    let moved = with_role(Role::OutBytes).and_then(|at| mem.read::<u32>(args[at] as u32).ok());
     // (the guest buffers, how many bytes of them the call moved)
-    let (bufs, moved) = if let (Some(list), Some(len)) = (param("iovs").or(param("ri_data")).or(param("si_data")), param("iovs_len").or(param("ri_data_len")).or(param("si_data_len"))) {
-        let Ok(iovs) = crate::abi::layout::read_iovecs(mem, list, len) else { return String::new() };
-        let moved = count_at("nread").or(count_at("nwritten")).or(count_at("ro_datalen")).or(count_at("so_datalen"));
+    let (bufs, moved) = if let Some(at) = with_role(Role::Iovecs) {
+        let Ok(iovs) = crate::abi::layout::read_iovecs(mem, args[at] as u32, args[at + 1] as u32) else { return String::new() };
         (iovs.iter().map(|io| (io.ptr, io.len)).collect::<Vec<_>>(), moved)
-    } else if let (Some(buf), Some(len)) = (param("buf"), param("buf_len")) {
-        // random_get fills the buffer; path_readlink says how much it used.
-        (vec![(buf, len)], count_at("bufused").or(Some(len)))
+    } else if let Some(at) = with_role(Role::BufOut) {
+        // A call that says how much it used (path_readlink, fd_readdir) moved that much;
+        // one that does not (random_get) filled the whole buffer.
+        let len = args[at + 1] as u32;
+        (vec![(args[at] as u32, len)], moved.or(Some(len)))
     } else {
         return String::new();
     };
