@@ -7,7 +7,7 @@ use crate::FsInner;
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
 use capwasi::file::SetTime;
 use capwasi::types::{FileType, Filestat, OFlags};
-use capwasi::{Errno, Error, Result};
+use capwasi::{path_shape, Errno, Error, Result};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -98,9 +98,7 @@ impl WasiDir for MemDir {
         // or `..`, once the directory holding it is found and without looking the name
         // itself up: a regular file can never be created under such a name.
         let literal = if create { Some(resolve(&self.node, path, Last::Literal)?) } else { None };
-        if let Some(literal) = &literal
-            && (literal.dir_required || !matches!(literal.last, Final::Name(_)))
-        {
+        if literal.is_some() && path_shape::names_a_directory(path) {
             return Err(Error::new(Errno::Isdir).context("cannot create a file named like a directory"));
         }
         // Without a trailing slash (refused just above for a create), not following the
@@ -244,7 +242,7 @@ impl WasiDir for MemDir {
         let from = resolve(&self.node, path, Last::Literal)?;
         // A trailing slash on either name says "directory", checked against the source
         // before anything about the destination (as the OS backend does).
-        if (from.dir_required || new_path.ends_with('/')) && !from.existing()?.is_dir() {
+        if (from.dir_required || path_shape::ends_in_slash(new_path)) && !from.existing()?.is_dir() {
             return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));
         }
         let to = resolve(&new_dir.node, new_path, Last::Literal)?;

@@ -160,5 +160,5 @@ fn push_components(queue: &mut VecDeque<Box<str>>, path: &str) -> Result<bool> {
         }
         queue.push_back(component.into());
     }
-    Ok(path.ends_with('/'))
+    Ok(capwasi::path_shape::ends_in_slash(path))
 }

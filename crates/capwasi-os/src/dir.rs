@@ -7,7 +7,7 @@ use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeD
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
 use capwasi::file::SetTime;
 use capwasi::types::{FdFlags, FileType, Filestat, OFlags};
-use capwasi::{Errno, Error, Result};
+use capwasi::{path_shape, Errno, Error, Result};
 use cap_std::fs::MetadataExt;
 use std::any::Any;
 use std::ffi::OsStr;
@@ -164,16 +164,9 @@ impl WasiDir for OsDir {
         // Linux answers `isdir` for O_CREAT on a name with a trailing slash, or ending in `.`
         // or `..`, without looking the name itself up (the read-only create emulation below
         // would otherwise answer something else) ...
-        let names_a_directory = path.ends_with('/') || matches!(path.rsplit('/').next(), Some("." | ".."));
-        if options.oflags.contains(OFlags::CREAT) && names_a_directory {
+        if options.oflags.contains(OFlags::CREAT) && path_shape::names_a_directory(path) {
             // ... once the directory holding the last name has been found.
-            let trimmed = path.trim_end_matches('/');
-            // For `x/.` and `x/..` that directory is the path itself (which `..` may not leave).
-            let parent = match trimmed.rsplit_once('/') {
-                _ if matches!(trimmed.rsplit('/').next(), Some("." | "..")) => trimmed,
-                Some((parent, _)) if !parent.is_empty() => parent,
-                _ => ".",
-            };
+            let parent = path_shape::holding_directory(path);
             let parent_meta = self.dir.metadata(parent).map_err(os_err)?;
             if !parent_meta.is_dir() {
                 return Err(Error::new(Errno::Notdir).context(format_args!("{parent:?} is not a directory")));
@@ -184,7 +177,7 @@ impl WasiDir for OsDir {
         // named with it must come back `notdir` untouched.
         if options.oflags.contains(OFlags::DIRECTORY) {
             // A trailing slash resolves the last component like a directory (POSIX).
-            let follow = options.follow || path.ends_with('/');
+            let follow = options.follow || path_shape::ends_in_slash(path);
             let meta = if follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
             // A symlink not followed is left to the kernel, which answers `loop`.
             if let Ok(meta) = meta
@@ -224,7 +217,7 @@ impl WasiDir for OsDir {
         // Which kind was opened is asked only when needed (see `OsEither`). An open for
         // writing needs no answer: the kernel never opens a directory for writing (`isdir`).
         // One that must be a directory asks now, to refuse a file at once.
-        let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path.ends_with('/');
+        let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path_shape::ends_in_slash(path);
         if !options.write && !must_be_dir {
             return Ok(Opened::Either(Arc::new(OsEither::new(file))));
         }
@@ -267,7 +260,7 @@ impl WasiDir for OsDir {
         // A trailing slash makes the last component resolve like a directory, following a
         // symlink there (POSIX); cap-std's no-follow stat would drop it.
         // `name/.` names the same thing as `name/` (cap-std would stat `name` itself).
-        let trailing_slash = path.ends_with('/') || path.ends_with("/.");
+        let trailing_slash = path_shape::ends_in_slash(path) || path.ends_with("/.");
         let meta = if follow || trailing_slash { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
         let stat = stat::filestat_of(&meta.map_err(os_err)?);
         if trailing_slash && stat.filetype != FileType::Directory {
@@ -303,7 +296,7 @@ impl WasiDir for OsDir {
         let new_dir = self.same_backend(new_dir)?;
         // A trailing slash on either name says "directory"; cap-std drops it on the
         // destination, which would let `rename("file", "name/")` succeed.
-        if path.ends_with('/') || new_path.ends_with('/') {
+        if path_shape::ends_in_slash(path) || path_shape::ends_in_slash(new_path) {
             let source = self.dir.symlink_metadata(path.trim_end_matches('/')).map_err(os_err)?;
             if !source.is_dir() {
                 return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));

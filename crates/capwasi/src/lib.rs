@@ -18,6 +18,7 @@ pub mod dir;
 mod error;
 pub mod file;
 pub mod memory;
+pub mod path_shape;
 pub mod pipe;
 pub mod random;
 pub mod sched;
