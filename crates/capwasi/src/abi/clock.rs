@@ -28,8 +28,7 @@ pub fn clock_time_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, id: u32, _precis
 /// The clock `raw` names: `inval` for an unknown id, `notsup` for a CPU clock not provided.
 #[inline]
 pub(crate) fn clock(ctx: &WasiCtx, raw: u32) -> Result<&dyn WasiClock> {
-    let id = ClockId::from_raw(raw)
-        .ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown clock id {raw}")))?;
+    let id = super::decode::clock_id(raw)?;
     let clocks = ctx.clocks();
     let clock = match id {
         ClockId::Realtime => Some(&clocks.realtime),

@@ -4,20 +4,18 @@
 //! pointer is `fault` with nothing read or written (no bytes consumed from a stream and lost).
 
 use super::layout::{push_dirent, read_iovecs, write_fdstat, write_filestat, write_prestat_dir};
-use super::{known_bits, AbiResult, Snapshot};
+use super::decode;
+use super::{AbiResult, Snapshot};
 use crate::dir::ReaddirFlow;
-use crate::file::SetTime;
 use crate::memory::GuestMemory;
 use crate::table::Descriptor;
-use crate::types::{Advice, FdFlags, Fdstat, FstFlags, Rights};
+use crate::types::{FdFlags, Fdstat, Rights};
 use crate::{Errno, Error, Result, WasiCtx};
 use std::io::SeekFrom;
-use std::time::{Duration, SystemTime};
 
 /// `fd_advise`: passes an access-pattern hint for a byte range of file `fd`.
 pub fn fd_advise(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, offset: u64, len: u64, advice: u32) -> AbiResult {
-    let advice = Advice::from_raw(advice)
-        .ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown advice {advice}")))?;
+    let advice = decode::advice(advice)?;
     let file = ctx.table.file(fd)?;
     file.rights.require(Rights::FD_ADVISE)?;
     file.file.advise(offset, len, advice)?;
@@ -60,7 +58,7 @@ pub(crate) fn fdstat(ctx: &WasiCtx, fd: u32) -> Result<Fdstat> {
 
 /// `fd_fdstat_set_flags`: replaces the status flags of file `fd`.
 pub fn fd_fdstat_set_flags(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, flags: u32) -> AbiResult {
-    let flags: FdFlags = known_bits(flags, "fdflags")?;
+    let flags: FdFlags = decode::flags(flags, "fdflags")?;
     let file = ctx.table.file(fd)?;
     file.rights.require(Rights::FD_FDSTAT_SET_FLAGS)?;
     file.file.set_fdflags(flags)?;
@@ -69,8 +67,8 @@ pub fn fd_fdstat_set_flags(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, f
 
 /// `fd_fdstat_set_rights`: narrows the rights of `fd`; asking for a right it lacks is `notcapable`.
 pub fn fd_fdstat_set_rights(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, base: u64, inheriting: u64) -> AbiResult {
-    let base: Rights = known_bits64(base)?;
-    let inheriting: Rights = known_bits64(inheriting)?;
+    let base = decode::rights(base)?;
+    let inheriting = decode::rights(inheriting)?;
     ctx.table.update(fd, |descriptor| {
         let rights = match descriptor {
             Descriptor::File(file) => &mut file.rights,
@@ -116,7 +114,7 @@ pub fn fd_filestat_set_size(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, 
 
 /// `fd_filestat_set_times`: sets the access and/or modification time of file `fd`.
 pub fn fd_filestat_set_times(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, atim: u64, mtim: u64, fst_flags: u32) -> AbiResult {
-    let (atime, mtime) = set_times(atim, mtim, fst_flags)?;
+    let (atime, mtime) = decode::set_times(atim, mtim, fst_flags)?;
     let descriptor = ctx.table.get(fd)?;
     descriptor.rights().require(Rights::FD_FILESTAT_SET_TIMES)?;
     match descriptor {
@@ -209,15 +207,7 @@ pub fn fd_renumber(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, to: u32) 
 
 /// `fd_seek`: moves the position of file `fd` (whence: set 0, cur 1, end 2); stores the new one.
 pub fn fd_seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: i64, whence: u32, newoffset: u32) -> AbiResult {
-    let pos = match whence {
-        0 => SeekFrom::Start(
-            u64::try_from(offset).map_err(|_| Error::new(Errno::Inval).context("negative absolute seek"))?,
-        ),
-        1 => SeekFrom::Current(offset),
-        2 => SeekFrom::End(offset),
-        _ => return Err(Error::new(Errno::Inval).context(format_args!("unknown whence {whence}")).into()),
-    };
-    seek(ctx, mem, fd, pos, newoffset)
+    seek(ctx, mem, fd, decode::seek(offset, whence, Snapshot::Preview1)?, newoffset)
 }
 
 /// Shared by both snapshots, which number `whence` differently.
@@ -266,22 +256,67 @@ fn preopen_name(ctx: &WasiCtx, fd: u32) -> Result<std::sync::Arc<str>> {
     }
 }
 
-/// Rights arrive as a u64; bits WASI does not define are `inval`.
-pub(crate) fn known_bits64(raw: u64) -> Result<Rights> {
-    Rights::from_bits(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown rights bits {raw:#x}")))
-}
 
-/// Decodes the time arguments of the set-times calls; `inval` for unknown flags or for asking
-/// to set a time both to a value and to now.
-pub(crate) fn set_times(atim: u64, mtim: u64, fst_flags: u32) -> Result<(SetTime, SetTime)> {
-    let flags: FstFlags = known_bits(fst_flags, "fstflags")?;
-    let pick = |value: FstFlags, now: FstFlags, nanos: u64| -> Result<SetTime> {
-        match (flags.contains(value), flags.contains(now)) {
-            (true, true) => Err(Error::new(Errno::Inval).context("a time set both to a value and to now")),
-            (true, false) => Ok(SetTime::At(SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos))),
-            (false, true) => Ok(SetTime::Now),
-            (false, false) => Ok(SetTime::Keep),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::errno_of;
+    use crate::pipe::{ReadPipe, WritePipe};
+
+    /// Writes an iovec array of (ptr, len) at 0.
+    fn iovecs(mem: &mut GuestMemory<'_>, bufs: &[(u32, u32)]) {
+        for (i, &(ptr, len)) in bufs.iter().enumerate() {
+            mem.write(i as u32 * 8, ptr).unwrap();
+            mem.write(i as u32 * 8 + 4, len).unwrap();
         }
-    };
-    Ok((pick(FstFlags::ATIM, FstFlags::ATIM_NOW, atim)?, pick(FstFlags::MTIM, FstFlags::MTIM_NOW, mtim)?))
+    }
+
+    #[test]
+    fn fd_write_drains_every_iovec_and_stores_the_count() {
+        let stdout = WritePipe::new_in_memory();
+        let ctx = WasiCtx::builder().stdout(stdout.clone()).build().unwrap();
+        let mut bytes = vec![0u8; 256];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        mem.write_bytes(100, b"hello ").unwrap();
+        mem.write_bytes(200, b"world").unwrap();
+        iovecs(&mut mem, &[(100, 6), (200, 5)]);
+        assert_eq!(errno_of(fd_write(&ctx, &mut mem, 1, 0, 2, 64)), Errno::Success);
+        assert_eq!(mem.read::<u32>(64).unwrap(), 11);
+        assert_eq!(stdout.contents(), b"hello world");
+    }
+
+    #[test]
+    fn fd_read_with_a_result_pointer_outside_memory_faults_before_consuming_input() {
+        let ctx = WasiCtx::builder().stdin(ReadPipe::from("keep me")).build().unwrap();
+        let mut bytes = vec![0u8; 256];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        iovecs(&mut mem, &[(100, 50)]);
+        assert_eq!(errno_of(fd_read(&ctx, &mut mem, 0, 0, 1, 254)), Errno::Fault);
+        assert_eq!(errno_of(fd_read(&ctx, &mut mem, 0, 0, 1, 64)), Errno::Success);
+        assert_eq!(mem.read::<u32>(64).unwrap(), 7);
+        assert_eq!(&*mem.read_bytes(100, 7).unwrap(), b"keep me");
+    }
+
+    #[test]
+    fn fd_renumber_needs_an_open_target_unless_the_builder_opts_into_dup2() {
+        let mut bytes = vec![0u8; 16];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        let ctx = WasiCtx::builder().build().unwrap();
+        assert_eq!(errno_of(fd_renumber(&ctx, &mut mem, 1, 9)), Errno::Badf);
+        assert_eq!(ctx.table.fds(), [0, 1, 2]);
+        assert_eq!(errno_of(fd_renumber(&ctx, &mut mem, 2, 1)), Errno::Success);
+        assert_eq!(ctx.table.fds(), [0, 1]);
+        let ctx = WasiCtx::builder().renumber_like_dup2(true).build().unwrap();
+        assert_eq!(errno_of(fd_renumber(&ctx, &mut mem, 1, 9)), Errno::Success);
+        assert_eq!(ctx.table.fds(), [0, 2, 9]);
+    }
+
+    #[test]
+    fn fd_seek_on_a_pipe_is_spipe_and_unknown_whence_inval() {
+        let mut bytes = vec![0u8; 64];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        let ctx = WasiCtx::builder().build().unwrap();
+        assert_eq!(errno_of(fd_seek(&ctx, &mut mem, 0, 0, 3, 8)), Errno::Inval);
+        assert_eq!(errno_of(fd_seek(&ctx, &mut mem, 0, 1, 0, 8)), Errno::Spipe);
+    }
 }

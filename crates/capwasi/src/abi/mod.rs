@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod clock;
+mod decode;
 pub mod fd;
 pub mod layout;
 pub mod path;
@@ -99,17 +100,6 @@ impl HostOutcome<()> for Termination {
     fn into_wasm(self) -> Result<(), Termination> {
         Err(self)
     }
-}
-
-/// Fails with `inval` when `raw` has bits outside `known`.
-pub(crate) fn known_bits<T: bitflags::Flags>(raw: u32, what: &str) -> Result<T, Error>
-where
-    T::Bits: TryFrom<u32>,
-{
-    T::Bits::try_from(raw)
-        .ok()
-        .and_then(T::from_bits)
-        .ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown {what} bits {raw:#x}")))
 }
 
 /// The WASI 0.1 imports, one line each: name, wasm parameters each with its [`spec::Role`]
@@ -251,6 +241,16 @@ macro_rules! for_each_unstable_import {
     ($callback:ident) => {
         $crate::__wasi_import_table!(__wasi_select_imports, unstable, $callback, "wasi_unstable")
     };
+}
+
+/// What the unit tests beside each area file share: the errno an ABI function answered.
+#[cfg(test)]
+pub(crate) fn errno_of(result: AbiResult) -> Errno {
+    match result {
+        Ok(()) => Errno::Success,
+        Err(AbiError::Errno(err)) => err.errno(),
+        Err(AbiError::Terminate(end)) => panic!("the guest was stopped: {end:?}"),
+    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@
 //! `notcapable`: both wasmtime hosts and uvwasi say `perm`, programs print it, and the
 //! public test suite accepts it; `notcapable` stays the answer for a missing right.)
 
-use super::fd::{known_bits64 as known_rights, set_times};
 use super::layout::write_filestat;
-use super::{known_bits, AbiResult, Snapshot};
+use super::decode::{self, follow};
+use super::{AbiResult, Snapshot};
 use crate::dir::OpenOptions;
 use crate::memory::GuestMemory;
 use crate::table::DirDescriptor;
-use crate::types::{FdFlags, FdRights, LookupFlags, OFlags, Rights};
+use crate::types::{FdFlags, FdRights, OFlags, Rights};
 use crate::{Errno, Error, Result, WasiCtx};
 use std::borrow::Cow;
 
@@ -45,7 +45,7 @@ pub(crate) fn filestat_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, fl
 #[allow(clippy::too_many_arguments)]
 pub fn path_filestat_set_times(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32) -> AbiResult {
     let follow = follow(flags)?;
-    let (atime, mtime) = set_times(atim, mtim, fst_flags)?;
+    let (atime, mtime) = decode::set_times(atim, mtim, fst_flags)?;
     let dir = dir_with(ctx, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
     dir.dir.set_times_at(&guest_path(mem, path, path_len)?, atime, mtime, follow)?;
     Ok(())
@@ -78,9 +78,9 @@ pub fn path_link(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, old_fd: u32, old_flag
 #[allow(clippy::too_many_arguments)]
 pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32, fs_rights_base: u64, fs_rights_inheriting: u64, fdflags: u32, opened_fd: u32) -> AbiResult {
     let follow = follow(dirflags)?;
-    let oflags: OFlags = known_bits(oflags, "oflags")?;
-    let fdflags: FdFlags = known_bits(fdflags, "fdflags")?;
-    let requested = FdRights::new(known_rights(fs_rights_base)?, known_rights(fs_rights_inheriting)?);
+    let oflags: OFlags = decode::flags(oflags, "oflags")?;
+    let fdflags: FdFlags = decode::flags(fdflags, "fdflags")?;
+    let requested = FdRights::new(decode::rights(fs_rights_base)?, decode::rights(fs_rights_inheriting)?);
     if oflags.contains(OFlags::CREAT | OFlags::DIRECTORY) {
         return Err(Error::new(Errno::Inval).context("creat with directory").into());
     }
@@ -188,7 +188,77 @@ fn guest_path<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> Result<Cow<'m
     Ok(path)
 }
 
-fn follow(raw: u32) -> Result<bool> {
-    let flags: LookupFlags = known_bits(raw, "lookupflags")?;
-    Ok(flags.contains(LookupFlags::SYMLINK_FOLLOW))
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::errno_of;
+    use crate::dir::{Opened, WasiDir};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A directory that counts the calls reaching it and holds one symlink, `abs`, whose
+    /// target is absolute.
+    #[derive(Default)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl WasiDir for Counting {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn open_at(&self, _path: &str, _options: &OpenOptions) -> Result<Opened> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Err(Error::new(Errno::Noent))
+        }
+        fn symlink_at(&self, _target: &str, _path: &str) -> Result<()> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+        fn read_link_at(&self, _path: &str) -> Result<Vec<u8>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(b"/etc/passwd".to_vec())
+        }
+    }
+
+    fn ctx_with_counting_dir() -> (WasiCtx, Arc<AtomicUsize>) {
+        let dir = Counting::default();
+        let calls = Arc::clone(&dir.0);
+        (WasiCtx::builder().preopened_dir(dir, "/d").build().unwrap(), calls)
+    }
+
+    #[test]
+    fn absolute_paths_and_absolute_symlink_targets_are_perm_before_the_backend_is_asked() {
+        let (ctx, calls) = ctx_with_counting_dir();
+        let mut bytes = vec![0u8; 256];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        mem.write_bytes(0, b"/etc/passwd").unwrap();
+        mem.write_bytes(32, b"link").unwrap();
+        assert_eq!(errno_of(path_open(&ctx, &mut mem, 3, 0, 0, 11, 0, 0, 0, 0, 64)), Errno::Perm);
+        assert_eq!(errno_of(path_symlink(&ctx, &mut mem, 0, 11, 3, 32, 4)), Errno::Perm);
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
+        // A relative target is the backend's to store.
+        assert_eq!(errno_of(path_symlink(&ctx, &mut mem, 1, 10, 3, 32, 4)), Errno::Success);
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn reading_an_absolute_symlink_target_is_perm_and_writes_nothing() {
+        let (ctx, _) = ctx_with_counting_dir();
+        let mut bytes = vec![0u8; 256];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        mem.write_bytes(0, b"abs").unwrap();
+        assert_eq!(errno_of(path_readlink(&ctx, &mut mem, 3, 0, 3, 100, 64, 200)), Errno::Perm);
+        assert!(mem.read_bytes(100, 64).unwrap().iter().all(|&b| b == 0));
+        assert_eq!(mem.read::<u32>(200).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_nul_in_a_path_is_inval_and_a_path_under_a_file_is_notdir() {
+        let (ctx, _) = ctx_with_counting_dir();
+        let mut bytes = vec![0u8; 64];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        mem.write_bytes(0, b"a\0b").unwrap();
+        assert_eq!(errno_of(path_create_directory(&ctx, &mut mem, 3, 0, 3)), Errno::Inval);
+        assert_eq!(errno_of(path_create_directory(&ctx, &mut mem, 1, 0, 1)), Errno::Notdir);
+    }
 }

@@ -264,7 +264,7 @@ impl PollCall {
 /// `inval` (an unknown id) fails the whole call; `notsup` (a CPU-time clock: it does not
 /// advance while the guest sleeps, so a wait on it could never end) fails only the event.
 fn clock_deadline(ctx: &WasiCtx, id: u32, timeout: u64, absolute: bool) -> Result<(Arc<dyn WasiClock>, Duration)> {
-    let clock_id = ClockId::from_raw(id).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown clock id {id}")))?;
+    let clock_id = super::decode::clock_id(id)?;
     let clocks = ctx.clocks();
     let clock = match clock_id {
         ClockId::Realtime => Arc::clone(&clocks.realtime),
@@ -283,4 +283,68 @@ fn clock_deadline(ctx: &WasiCtx, id: u32, timeout: u64, absolute: bool) -> Resul
 
 fn failed(userdata: u64, kind: u8, err: &Error) -> RawEvent {
     RawEvent { userdata, error: err.errno(), kind, nbytes: 0, hangup: false }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::errno_of;
+    use crate::file::Readiness;
+
+    /// A clock subscription (48 bytes at `at`): relative `timeout_ns` on the monotonic clock.
+    fn clock_subscription(mem: &mut GuestMemory<'_>, at: u32, userdata: u64, timeout_ns: u64) {
+        mem.write(at, userdata).unwrap();
+        mem.write(at + 8, 0u8).unwrap();
+        mem.write(at + 16, 1u32).unwrap();
+        mem.write(at + 24, timeout_ns).unwrap();
+    }
+
+    #[test]
+    fn an_expired_clock_is_one_event_with_its_userdata() {
+        let ctx = WasiCtx::builder().build().unwrap();
+        let mut bytes = vec![0u8; 512];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        clock_subscription(&mut mem, 0, 0xfeed, 0);
+        assert_eq!(errno_of(poll_oneoff(&ctx, &mut mem, 0, 200, 1, 300)), Errno::Success);
+        assert_eq!(mem.read::<u32>(300).unwrap(), 1);
+        assert_eq!(mem.read::<u64>(200).unwrap(), 0xfeed);
+        assert_eq!(mem.read::<u16>(208).unwrap(), 0);
+    }
+
+    #[test]
+    fn no_subscriptions_or_an_unknown_clock_is_inval() {
+        let ctx = WasiCtx::builder().build().unwrap();
+        let mut bytes = vec![0u8; 512];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        assert_eq!(errno_of(poll_oneoff(&ctx, &mut mem, 0, 200, 0, 300)), Errno::Inval);
+        clock_subscription(&mut mem, 0, 1, 0);
+        mem.write(16, 9u32).unwrap();
+        assert_eq!(errno_of(poll_oneoff(&ctx, &mut mem, 0, 200, 1, 300)), Errno::Inval);
+    }
+
+    /// Never ready and nothing the host could watch.
+    struct Stuck;
+
+    impl WasiFile for Stuck {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        fn filetype(&self) -> Result<crate::types::FileType> {
+            Ok(crate::types::FileType::CharacterDevice)
+        }
+        fn readiness(&self, _interest: Interest) -> Result<Readiness> {
+            Ok(Readiness { ready: false, nbytes: 0, hangup: false })
+        }
+    }
+
+    #[test]
+    fn a_wait_nothing_could_ever_end_is_inval_not_a_parked_thread() {
+        let ctx = WasiCtx::builder().stdin(Stuck).build().unwrap();
+        let mut bytes = vec![0u8; 512];
+        let mut mem = GuestMemory::unshared(&mut bytes);
+        mem.write(0, 7u64).unwrap();
+        mem.write(8, 1u8).unwrap(); // fd_read
+        mem.write(16, 0u32).unwrap(); // fd 0
+        assert_eq!(errno_of(poll_oneoff(&ctx, &mut mem, 0, 200, 1, 300)), Errno::Inval);
+    }
 }

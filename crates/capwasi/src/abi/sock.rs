@@ -4,7 +4,8 @@
 //! them. Socket calls on anything else answer `notsock`.
 
 use super::layout::read_iovecs;
-use super::{known_bits, AbiResult};
+use super::decode;
+use super::AbiResult;
 use crate::memory::GuestMemory;
 use crate::table::{Descriptor, FileDescriptor};
 use crate::types::{FdFlags, FdRights, FileType, RiFlags, Rights, SdFlags};
@@ -16,7 +17,7 @@ use crate::{Errno, Error, WasiCtx};
 /// nonblocking or `flags` asks for a nonblocking stream: a program that wants nonblocking
 /// connections is driving an event loop, and wasi-libc has no other way to say so.
 pub fn sock_accept(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32, accepted_fd: u32) -> AbiResult {
-    let flags: FdFlags = known_bits(flags, "fdflags")?;
+    let flags: FdFlags = decode::flags(flags, "fdflags")?;
     if !(flags - FdFlags::NONBLOCK).is_empty() {
         return Err(Error::new(Errno::Inval).context("sock_accept takes only nonblock").into());
     }
@@ -34,7 +35,7 @@ pub fn sock_accept(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, flags: u32
 /// count and the output flags; 0 bytes means the peer closed its side.
 #[allow(clippy::too_many_arguments)]
 pub fn sock_recv(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32, ro_datalen: u32, ro_flags: u32) -> AbiResult {
-    let flags: RiFlags = known_bits(ri_flags, "riflags")?;
+    let flags: RiFlags = decode::flags(ri_flags, "riflags")?;
     let socket = socket(ctx, fd)?;
     socket.rights.require(Rights::FD_READ)?;
     let iovs = read_iovecs(mem, ri_data, ri_data_len)?;
@@ -68,7 +69,7 @@ pub fn sock_send(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, si_data: u32
 
 /// `sock_shutdown`: shuts down the receiving side (`rd`), sending side (`wr`) or both.
 pub fn sock_shutdown(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32, how: u32) -> AbiResult {
-    let how: SdFlags = known_bits(how, "sdflags")?;
+    let how: SdFlags = decode::flags(how, "sdflags")?;
     if how.is_empty() {
         return Err(Error::new(Errno::Inval).context("sock_shutdown of no direction").into());
     }

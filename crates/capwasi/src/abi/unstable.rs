@@ -6,21 +6,14 @@
 //! absence of `sock_accept` and its right. Every other snapshot-0 import is the preview1
 //! function itself (see [`for_each_unstable_import!`](crate::for_each_unstable_import)).
 
-use super::{fd, path, poll, AbiResult, Snapshot};
+use super::{decode, fd, path, poll, AbiResult, Snapshot};
 use crate::memory::GuestMemory;
 use crate::types::Rights;
 use crate::{Errno, Error, WasiCtx};
-use std::io::SeekFrom;
 
 /// `fd_seek` (snapshot 0): as preview1, but whence is numbered cur 0, end 1, set 2.
 pub fn fd_seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: i64, whence: u32, newoffset: u32) -> AbiResult {
-    let pos = match whence {
-        0 => SeekFrom::Current(offset),
-        1 => SeekFrom::End(offset),
-        2 => SeekFrom::Start(u64::try_from(offset).map_err(|_| Error::new(Errno::Inval).context("negative absolute seek"))?),
-        _ => return Err(Error::new(Errno::Inval).context(format_args!("unknown whence {whence}")).into()),
-    };
-    fd::seek(ctx, mem, fd, pos, newoffset)
+    fd::seek(ctx, mem, fd, decode::seek(offset, whence, Snapshot::Unstable)?, newoffset)
 }
 
 /// `fd_filestat_get` (snapshot 0): stores the 56-byte snapshot-0 filestat of `fd`.
