@@ -1,6 +1,7 @@
-//! Differential test: one random sequence of `WasiDir` / `WasiFile` calls, run against the OS
-//! backend (`capwasi_os::OsDir` over a fresh temporary directory) and the in-memory backend
-//! (`capwasi_memfs::MemFs`), must get the same answers from both.
+//! Backend conformance: one random sequence of `WasiDir` / `WasiFile` calls, run against the
+//! OS backend (`capwasi_os::OsDir` over a fresh temporary directory) and the in-memory backend
+//! (`capwasi_memfs::MemFs`), must get the same answers from both. (The path-spelling rules
+//! both follow are `capwasi::path_shape`; this suite checks that they apply them alike.)
 //!
 //! Compared after every call: success or the errno, bytes read, byte counts, positions, file
 //! types, sizes and link counts of regular files, sizes of symlinks, symlink targets, status
