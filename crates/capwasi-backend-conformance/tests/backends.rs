@@ -423,7 +423,7 @@ impl Side {
                         self.dirs[*slot] = Some(dir);
                         Ok(Val::OpenedDir)
                     }
-                    Opened::Either(_) => unreachable!("resolved above"),
+                    Opened::KindUnknown(_) => unreachable!("resolved above"),
                 }
             }
             Op::Close { slot } => {

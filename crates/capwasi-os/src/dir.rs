@@ -1,7 +1,7 @@
 //! [`OsDir`]: a host directory granted to the guest, resolved only through cap-std.
 
-use crate::file::{fd_filestat, fd_set_times, io_err, os_err, OsFile};
-use crate::either::OsEither;
+use crate::file::{fd_filestat, fd_set_times, from_rustix, from_io, OsFile};
+use crate::unknown_kind::OsUnknownKind;
 use crate::stat;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt, SystemTimeSpec};
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
@@ -82,11 +82,11 @@ impl OsDir {
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                     writer.create(true);
                 }
-                Err(err) => return Err(os_err(err)),
+                Err(err) => return Err(from_io(err)),
             }
         }
         writer.truncate(truncate);
-        drop(self.dir.open_with(path, &writer).map_err(os_err)?);
+        drop(self.dir.open_with(path, &writer).map_err(from_io)?);
         Ok(())
     }
 
@@ -127,10 +127,10 @@ impl WasiDir for OsDir {
             _ => {
                 // A fresh descriptor of the same directory: its position is independent of
                 // the guest's fd and of any other listing.
-                let mut stream = rustix::fs::Dir::read_from(&self.dir).map_err(io_err)?;
+                let mut stream = rustix::fs::Dir::read_from(&self.dir).map_err(from_rustix)?;
                 if cookie != 0 {
                     let offset = i64::try_from(cookie).map_err(|_| Error::new(Errno::Inval))?;
-                    stream.seek(offset).map_err(io_err)?;
+                    stream.seek(offset).map_err(from_rustix)?;
                 }
                 guard.insert(Listing { stream, resume_cookie: cookie, held: None })
             }
@@ -144,7 +144,7 @@ impl WasiDir for OsDir {
             listing.resume_cookie = entry.next;
         }
         while let Some(next) = listing.stream.read() {
-            let entry = next.map_err(io_err)?;
+            let entry = next.map_err(from_rustix)?;
             let name = entry.file_name().to_bytes();
             let filetype = match stat::filetype_of_dirent(entry.file_type()) {
                 FileType::Unknown => self.lookup_type(name),
@@ -167,7 +167,7 @@ impl WasiDir for OsDir {
         if options.oflags.contains(OFlags::CREAT) && path_shape::names_a_directory(path) {
             // ... once the directory holding the last name has been found.
             let parent = path_shape::holding_directory(path);
-            let parent_meta = self.dir.metadata(parent).map_err(os_err)?;
+            let parent_meta = self.dir.metadata(parent).map_err(from_io)?;
             if !parent_meta.is_dir() {
                 return Err(Error::new(Errno::Notdir).context(format_args!("{parent:?} is not a directory")));
             }
@@ -213,18 +213,18 @@ impl WasiDir for OsDir {
             // access. Create or truncate through a short-lived handle, then open as asked.
             self.create_or_truncate(path, options, exclusive, truncate)?;
         }
-        let file = self.dir.open_with(path, &open).map_err(os_err)?;
-        // Which kind was opened is asked only when needed (see `OsEither`). An open for
+        let file = self.dir.open_with(path, &open).map_err(from_io)?;
+        // Which kind was opened is asked only when needed (see `OsUnknownKind`). An open for
         // writing needs no answer: the kernel never opens a directory for writing (`isdir`).
         // One that must be a directory asks now, to refuse a file at once.
         let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path_shape::ends_in_slash(path);
         if !options.write && !must_be_dir {
-            return Ok(Opened::Either(Arc::new(OsEither::new(file))));
+            return Ok(Opened::KindUnknown(Arc::new(OsUnknownKind::new(file))));
         }
         let filetype = if options.write {
             None
         } else {
-            Some(stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32))
+            Some(stat::filetype(rustix::fs::fstat(&file).map_err(from_rustix)?.st_mode as u32))
         };
         if filetype == Some(FileType::Directory) {
             return Ok(Opened::Dir(Arc::new(OsDir::new(cap_std::fs::Dir::from_std_file(file.into_std())))));
@@ -233,7 +233,7 @@ impl WasiDir for OsDir {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
         if truncate_after {
-            file.set_len(0).map_err(os_err)?;
+            file.set_len(0).map_err(from_io)?;
         }
         let file = match filetype {
             Some(filetype) => OsFile::with_filetype(file, filetype),
@@ -254,7 +254,7 @@ impl WasiDir for OsDir {
                         return Ok(stat);
                     }
                 }
-                Err(err) => return Err(io_err(err)),
+                Err(err) => return Err(from_rustix(err)),
             }
         }
         // A trailing slash makes the last component resolve like a directory, following a
@@ -262,7 +262,7 @@ impl WasiDir for OsDir {
         // `name/.` names the same thing as `name/` (cap-std would stat `name` itself).
         let trailing_slash = path_shape::ends_in_slash(path) || path.ends_with("/.");
         let meta = if follow || trailing_slash { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
-        let stat = stat::filestat_of(&meta.map_err(os_err)?);
+        let stat = stat::filestat_of(&meta.map_err(from_io)?);
         if trailing_slash && stat.filetype != FileType::Directory {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
@@ -270,26 +270,26 @@ impl WasiDir for OsDir {
     }
 
     fn create_dir_at(&self, path: &str) -> Result<()> {
-        self.dir.create_dir(path).map_err(os_err)
+        self.dir.create_dir(path).map_err(from_io)
     }
 
     fn remove_dir_at(&self, path: &str) -> Result<()> {
         // cap-std reads `dir/` as `dir/.`, which rmdir refuses; POSIX removes `dir`.
         let trimmed = path.trim_end_matches('/');
-        self.dir.remove_dir(if trimmed.is_empty() { path } else { trimmed }).map_err(os_err)
+        self.dir.remove_dir(if trimmed.is_empty() { path } else { trimmed }).map_err(from_io)
     }
 
     fn unlink_file_at(&self, path: &str) -> Result<()> {
-        self.dir.remove_file_or_symlink(path).map_err(os_err)
+        self.dir.remove_file_or_symlink(path).map_err(from_io)
     }
 
     fn read_link_at(&self, path: &str) -> Result<Vec<u8>> {
-        let target = self.dir.read_link_contents(path).map_err(os_err)?;
+        let target = self.dir.read_link_contents(path).map_err(from_io)?;
         Ok(target.into_os_string().into_vec())
     }
 
     fn symlink_at(&self, target: &str, path: &str) -> Result<()> {
-        self.dir.symlink_contents(target, path).map_err(os_err)
+        self.dir.symlink_contents(target, path).map_err(from_io)
     }
 
     fn rename_at(&self, path: &str, new_dir: &dyn WasiDir, new_path: &str) -> Result<()> {
@@ -297,25 +297,25 @@ impl WasiDir for OsDir {
         // A trailing slash on either name says "directory"; cap-std drops it on the
         // destination, which would let `rename("file", "name/")` succeed.
         if path_shape::ends_in_slash(path) || path_shape::ends_in_slash(new_path) {
-            let source = self.dir.symlink_metadata(path.trim_end_matches('/')).map_err(os_err)?;
+            let source = self.dir.symlink_metadata(path.trim_end_matches('/')).map_err(from_io)?;
             if !source.is_dir() {
                 return Err(Error::new(Errno::Notdir).context("trailing slash on a non-directory"));
             }
         }
-        self.dir.rename(path, &new_dir.dir, new_path).map_err(os_err)
+        self.dir.rename(path, &new_dir.dir, new_path).map_err(from_io)
     }
 
     fn hard_link_at(&self, path: &str, new_dir: &dyn WasiDir, new_path: &str) -> Result<()> {
         let new_dir = self.same_backend(new_dir)?;
-        self.dir.hard_link(path, &new_dir.dir, new_path).map_err(os_err)
+        self.dir.hard_link(path, &new_dir.dir, new_path).map_err(from_io)
     }
 
     fn set_times_at(&self, path: &str, atime: SetTime, mtime: SetTime, follow: bool) -> Result<()> {
         let (atime, mtime) = (time_spec(atime), time_spec(mtime));
         if follow {
-            self.dir.set_times(path, atime, mtime).map_err(os_err)
+            self.dir.set_times(path, atime, mtime).map_err(from_io)
         } else {
-            self.dir.set_symlink_times(path, atime, mtime).map_err(os_err)
+            self.dir.set_symlink_times(path, atime, mtime).map_err(from_io)
         }
     }
 
@@ -324,7 +324,7 @@ impl WasiDir for OsDir {
     }
 
     fn sync(&self) -> Result<()> {
-        rustix::fs::fsync(&self.dir).map_err(io_err)
+        rustix::fs::fsync(&self.dir).map_err(from_rustix)
     }
 }
 

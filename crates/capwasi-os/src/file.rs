@@ -21,7 +21,7 @@ pub struct OsFile {
 impl OsFile {
     /// Wraps an open file.
     pub fn new(file: cap_std::fs::File) -> Result<OsFile> {
-        let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(io_err)?.st_mode as u32);
+        let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(from_rustix)?.st_mode as u32);
         Ok(OsFile::with_filetype(file, filetype))
     }
 
@@ -54,7 +54,7 @@ impl WasiFile for OsFile {
         if let Some(known) = self.filetype.get() {
             return Ok(*known);
         }
-        let found = stat::filetype(rustix::fs::fstat(&self.file).map_err(io_err)?.st_mode as u32);
+        let found = stat::filetype(rustix::fs::fstat(&self.file).map_err(from_rustix)?.st_mode as u32);
         Ok(*self.filetype.get_or_init(|| found))
     }
     fn filestat(&self) -> Result<Filestat> {
@@ -73,30 +73,30 @@ impl WasiFile for OsFile {
     // single iovec costs ~100 ns more than `read`/`write`.
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
         match bufs {
-            [one] => rustix::io::read(&self.file, &mut one[..]).map_err(io_err),
-            _ => rustix::io::readv(&self.file, bufs).map_err(io_err),
+            [one] => rustix::io::read(&self.file, &mut one[..]).map_err(from_rustix),
+            _ => rustix::io::readv(&self.file, bufs).map_err(from_rustix),
         }
     }
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         match bufs {
-            [one] => rustix::io::write(&self.file, one).map_err(io_err),
-            _ => rustix::io::writev(&self.file, bufs).map_err(io_err),
+            [one] => rustix::io::write(&self.file, one).map_err(from_rustix),
+            _ => rustix::io::writev(&self.file, bufs).map_err(from_rustix),
         }
     }
     fn read_vectored_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<usize> {
         match bufs {
-            [one] => rustix::io::pread(&self.file, &mut one[..], offset).map_err(io_err),
-            _ => rustix::io::preadv(&self.file, bufs, offset).map_err(io_err),
+            [one] => rustix::io::pread(&self.file, &mut one[..], offset).map_err(from_rustix),
+            _ => rustix::io::preadv(&self.file, bufs, offset).map_err(from_rustix),
         }
     }
     fn write_vectored_at(&self, bufs: &[IoSlice<'_>], offset: u64) -> Result<usize> {
         match bufs {
-            [one] => rustix::io::pwrite(&self.file, one, offset).map_err(io_err),
-            _ => rustix::io::pwritev(&self.file, bufs, offset).map_err(io_err),
+            [one] => rustix::io::pwrite(&self.file, one, offset).map_err(from_rustix),
+            _ => rustix::io::pwritev(&self.file, bufs, offset).map_err(from_rustix),
         }
     }
     fn seek(&self, pos: SeekFrom) -> Result<u64> {
-        (&self.file).seek(pos).map_err(os_err)
+        (&self.file).seek(pos).map_err(from_io)
     }
     fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<()> {
         fd_advise(self.file.as_fd(), offset, len, advice)
@@ -105,16 +105,16 @@ impl WasiFile for OsFile {
         fd_allocate(self.file.as_fd(), offset, len)
     }
     fn set_size(&self, size: u64) -> Result<()> {
-        self.file.set_len(size).map_err(os_err)
+        self.file.set_len(size).map_err(from_io)
     }
     fn set_times(&self, atime: SetTime, mtime: SetTime) -> Result<()> {
         fd_set_times(self.file.as_fd(), atime, mtime)
     }
     fn datasync(&self) -> Result<()> {
-        rustix::fs::fdatasync(&self.file).map_err(io_err)
+        rustix::fs::fdatasync(&self.file).map_err(from_rustix)
     }
     fn sync(&self) -> Result<()> {
-        rustix::fs::fsync(&self.file).map_err(io_err)
+        rustix::fs::fsync(&self.file).map_err(from_rustix)
     }
     fn readiness(&self, interest: Interest) -> Result<Readiness> {
         if self.filetype()? != FileType::RegularFile {
@@ -123,8 +123,8 @@ impl WasiFile for OsFile {
         // A regular file never blocks; a read reports what is left before the end.
         Ok(match interest {
             Interest::Read => {
-                let size = rustix::fs::fstat(&self.file).map_err(io_err)?.st_size as u64;
-                let at = rustix::fs::tell(&self.file).map_err(io_err)?;
+                let size = rustix::fs::fstat(&self.file).map_err(from_rustix)?.st_size as u64;
+                let at = rustix::fs::tell(&self.file).map_err(from_rustix)?;
                 Readiness::ready(size.saturating_sub(at))
             }
             Interest::Write => Readiness::ready(0),
@@ -148,7 +148,7 @@ pub(crate) fn host_readiness(fd: BorrowedFd<'_>, interest: Interest) -> Result<R
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     const PEER_CLOSED: PollFlags = PollFlags::empty();
     let mut fds = [PollFd::from_borrowed_fd(fd, flags | PEER_CLOSED)];
-    poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).map_err(io_err)?;
+    poll(&mut fds, Some(&Timespec { tv_sec: 0, tv_nsec: 0 })).map_err(from_rustix)?;
     let revents = fds[0].revents();
     if revents.contains(PollFlags::NVAL) {
         return Err(Error::new(Errno::Badf));
@@ -164,7 +164,7 @@ pub(crate) fn host_readiness(fd: BorrowedFd<'_>, interest: Interest) -> Result<R
 }
 
 /// A rustix error as a capwasi error.
-pub(crate) fn io_err(err: rustix::io::Errno) -> Error {
+pub(crate) fn from_rustix(err: rustix::io::Errno) -> Error {
     Error::from_raw_os_error(err.raw_os_error())
 }
 
@@ -173,7 +173,7 @@ pub(crate) fn io_err(err: rustix::io::Errno) -> Error {
 /// cap-std reports an attempt to resolve a path outside the directory it was given as
 /// `PermissionDenied` with no OS error number; the guest sees that as `perm`, as under both
 /// wasmtime hosts (see `capwasi::abi::path`).
-pub(crate) fn os_err(err: std::io::Error) -> Error {
+pub(crate) fn from_io(err: std::io::Error) -> Error {
     if err.raw_os_error().is_none() && err.kind() == std::io::ErrorKind::PermissionDenied {
         return Error::escape(err);
     }
@@ -183,17 +183,17 @@ pub(crate) fn os_err(err: std::io::Error) -> Error {
 /// Sets the timestamps of a host descriptor.
 pub(crate) fn fd_set_times(fd: BorrowedFd<'_>, atime: SetTime, mtime: SetTime) -> Result<()> {
     let times = Timestamps { last_access: timespec(atime)?, last_modification: timespec(mtime)? };
-    rustix::fs::futimens(fd, &times).map_err(io_err)
+    rustix::fs::futimens(fd, &times).map_err(from_rustix)
 }
 
 /// The WASI filestat of a host descriptor.
 pub(crate) fn fd_filestat(fd: BorrowedFd<'_>) -> Result<Filestat> {
-    Ok(stat::filestat(&rustix::fs::fstat(fd).map_err(io_err)?))
+    Ok(stat::filestat(&rustix::fs::fstat(fd).map_err(from_rustix)?))
 }
 
 /// The WASI status flags of a host descriptor.
 pub(crate) fn fd_fdflags(fd: BorrowedFd<'_>) -> Result<FdFlags> {
-    let host = rustix::fs::fcntl_getfl(fd).map_err(io_err)?;
+    let host = rustix::fs::fcntl_getfl(fd).map_err(from_rustix)?;
     let mut flags = FdFlags::empty();
     flags.set(FdFlags::APPEND, host.contains(OFlags::APPEND));
     flags.set(FdFlags::NONBLOCK, host.contains(OFlags::NONBLOCK));
@@ -214,10 +214,10 @@ pub(crate) fn fd_set_fdflags(fd: BorrowedFd<'_>, flags: FdFlags) -> Result<()> {
     if (flags & sync_flags) != (fd_fdflags(fd)? & sync_flags) {
         return Err(Error::new(Errno::Notsup).context("sync flags cannot change after open"));
     }
-    let mut host = rustix::fs::fcntl_getfl(fd).map_err(io_err)?;
+    let mut host = rustix::fs::fcntl_getfl(fd).map_err(from_rustix)?;
     host.set(OFlags::APPEND, flags.contains(FdFlags::APPEND));
     host.set(OFlags::NONBLOCK, flags.contains(FdFlags::NONBLOCK));
-    rustix::fs::fcntl_setfl(fd, host).map_err(io_err)
+    rustix::fs::fcntl_setfl(fd, host).map_err(from_rustix)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
@@ -232,7 +232,7 @@ fn fd_advise(fd: BorrowedFd<'_>, offset: u64, len: u64, advice: Advice) -> Resul
         Advice::NoReuse => Host::NoReuse,
     };
     let len = std::num::NonZeroU64::new(len);
-    rustix::fs::fadvise(fd, offset, len, advice).map_err(io_err)
+    rustix::fs::fadvise(fd, offset, len, advice).map_err(from_rustix)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
@@ -246,7 +246,7 @@ fn fd_allocate(fd: BorrowedFd<'_>, offset: u64, len: u64) -> Result<()> {
     if len == 0 {
         return Err(Error::new(Errno::Inval).context("fd_allocate of zero bytes"));
     }
-    rustix::fs::fallocate(fd, rustix::fs::FallocateFlags::empty(), offset, len).map_err(io_err)
+    rustix::fs::fallocate(fd, rustix::fs::FallocateFlags::empty(), offset, len).map_err(from_rustix)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]

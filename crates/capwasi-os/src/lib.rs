@@ -15,7 +15,7 @@
 mod builder;
 pub mod clocks;
 mod dir;
-mod either;
+mod unknown_kind;
 mod file;
 mod net;
 mod stat;

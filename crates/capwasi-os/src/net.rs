@@ -1,6 +1,6 @@
 //! TCP sockets granted to the guest: a listener it accepts on, and the streams it accepts.
 
-use crate::file::{fd_fdflags, fd_filestat, fd_set_fdflags, host_readiness, io_err};
+use crate::file::{fd_fdflags, fd_filestat, fd_set_fdflags, host_readiness, from_rustix};
 use capwasi::file::{Interest, Readiness, WasiFile};
 use capwasi::types::{FdFlags, FileType, Filestat, RiFlags, RoFlags, SdFlags};
 use capwasi::{Errno, Error, Result};
@@ -101,7 +101,7 @@ impl WasiFile for OsTcpStream {
         host.set(RecvFlags::PEEK, flags.contains(RiFlags::RECV_PEEK));
         host.set(RecvFlags::WAITALL, flags.contains(RiFlags::RECV_WAITALL));
         let msg = rustix::net::recvmsg(&self.stream, bufs, &mut RecvAncillaryBuffer::default(), host)
-            .map_err(io_err)?;
+            .map_err(from_rustix)?;
         let mut out = RoFlags::empty();
         out.set(RoFlags::RECV_DATA_TRUNCATED, msg.flags.contains(ReturnFlags::TRUNC));
         Ok((msg.bytes, out))
@@ -110,7 +110,7 @@ impl WasiFile for OsTcpStream {
     /// Sends without raising `SIGPIPE`: a peer that went away is `pipe`, never a dead host.
     fn sock_send(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
         rustix::net::sendmsg(&self.stream, bufs, &mut SendAncillaryBuffer::default(), SendFlags::NOSIGNAL)
-            .map_err(io_err)
+            .map_err(from_rustix)
     }
 
     fn sock_shutdown(&self, how: SdFlags) -> Result<()> {
@@ -119,6 +119,6 @@ impl WasiFile for OsTcpStream {
             (true, false) => Shutdown::Read,
             _ => Shutdown::Write,
         };
-        rustix::net::shutdown(&self.stream, how).map_err(io_err)
+        rustix::net::shutdown(&self.stream, how).map_err(from_rustix)
     }
 }

@@ -8,7 +8,7 @@
 //! stdio is shared with the parent process (a shell's terminal), and flipping `O_NONBLOCK`
 //! there would leak into it after the guest ends.
 
-use crate::file::{fd_fdflags, fd_filestat, host_readiness, io_err};
+use crate::file::{fd_fdflags, fd_filestat, host_readiness, from_rustix};
 use crate::stat;
 use capwasi::file::{Interest, Readiness, WasiFile};
 use capwasi::types::{FdFlags, FileType, Filestat};
@@ -85,7 +85,7 @@ impl WasiFile for HostStdio {
     }
     /// A terminal is a character device, a redirect to a file a regular file, a pipe unknown.
     fn filetype(&self) -> Result<FileType> {
-        Ok(stat::filetype(rustix::fs::fstat(self.fd()).map_err(io_err)?.st_mode as u32))
+        Ok(stat::filetype(rustix::fs::fstat(self.fd()).map_err(from_rustix)?.st_mode as u32))
     }
     fn filestat(&self) -> Result<Filestat> {
         fd_filestat(self.fd())
@@ -111,7 +111,7 @@ impl WasiFile for HostStdio {
         match self.stream {
             StdStream::Stdin => {
                 self.wait_allowed(Interest::Read)?;
-                rustix::io::readv(self.fd(), bufs).map_err(io_err)
+                rustix::io::readv(self.fd(), bufs).map_err(from_rustix)
             }
             _ => Err(Error::new(Errno::Badf).context("stdout and stderr are write-only")),
         }
@@ -133,9 +133,9 @@ impl WasiFile for HostStdio {
                     capped.push(IoSlice::new(&buf[..take]));
                     room -= take;
                 }
-                rustix::io::writev(self.fd(), &capped).map_err(io_err)
+                rustix::io::writev(self.fd(), &capped).map_err(from_rustix)
             }
-            _ => rustix::io::writev(self.fd(), bufs).map_err(io_err),
+            _ => rustix::io::writev(self.fd(), bufs).map_err(from_rustix),
         }
     }
     fn readiness(&self, interest: Interest) -> Result<Readiness> {

@@ -15,7 +15,7 @@
 //! changes, and the timestamps the host filesystem stores.
 
 use crate::clocks::WasiClock;
-use crate::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir, WasiEither};
+use crate::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir, WasiUnknownKind};
 use crate::file::{Interest, Readiness, SetTime, WasiFile};
 use crate::sched::WasiSched;
 use crate::types::{Advice, FdFlags, FileType, Filestat, RiFlags, RoFlags, SdFlags};
@@ -152,7 +152,7 @@ impl Identities {
         match opened {
             Opened::File(file) => Opened::File(self.file(file)),
             Opened::Dir(dir) => Opened::Dir(self.dir(dir)),
-            Opened::Either(either) => Opened::Either(Arc::new(VirtualEither { inner: either, ids: Arc::clone(self) })),
+            Opened::KindUnknown(either) => Opened::KindUnknown(Arc::new(VirtualUnknownKind { inner: either, ids: Arc::clone(self) })),
         }
     }
 
@@ -354,12 +354,12 @@ impl WasiFile for VirtualFile {
 
 /// An object of unknown kind in a deterministic run: its stat is virtualized, and what it
 /// resolves to is wrapped.
-struct VirtualEither {
-    inner: Arc<dyn WasiEither>,
+struct VirtualUnknownKind {
+    inner: Arc<dyn WasiUnknownKind>,
     ids: Arc<Identities>,
 }
 
-impl WasiEither for VirtualEither {
+impl WasiUnknownKind for VirtualUnknownKind {
     fn filestat(&self) -> Result<Filestat> {
         Ok(self.ids.stat(self.inner.filestat()?))
     }

@@ -38,7 +38,7 @@ pub enum Opened {
     /// A file or a directory, not yet known which. A backend for which finding out costs a
     /// syscall (an `fstat` after `open`) answers this; the table asks only when a call needs
     /// the kind, and a first `fd_filestat_get` learns it from the stat it takes anyway.
-    Either(Arc<dyn WasiEither>),
+    KindUnknown(Arc<dyn WasiUnknownKind>),
 }
 
 impl Opened {
@@ -46,18 +46,18 @@ impl Opened {
     /// needed (the stat taken for it is dropped).
     pub fn resolved(self) -> Result<Opened> {
         match self {
-            Opened::Either(either) => either.resolve(either.filestat()?.filetype),
+            Opened::KindUnknown(either) => either.resolve(either.filestat()?.filetype),
             known => Ok(known),
         }
     }
 }
 
 /// An open object whose kind (file or directory) has not been asked yet.
-pub trait WasiEither: Send + Sync + 'static {
+pub trait WasiUnknownKind: Send + Sync + 'static {
     /// Metadata of the object, its kind among them.
     fn filestat(&self) -> Result<Filestat>;
 
-    /// The object as a file or a directory, per `filetype` (what [`WasiEither::filestat`]
+    /// The object as a file or a directory, per `filetype` (what [`WasiUnknownKind::filestat`]
     /// reported). Called again, it answers the same object.
     fn resolve(&self, filetype: FileType) -> Result<Opened>;
 }

@@ -4,7 +4,7 @@
 //! ([`FdTable::file`], [`FdTable::dir`]) or for either ([`FdTable::get`]), and a descriptor of
 //! the wrong kind answers with the errno POSIX would give.
 //!
-//! An object opened without learning its kind ([`Opened::Either`]) waits in its slot until a
+//! An object opened without learning its kind ([`Opened::KindUnknown`]) waits in its slot until a
 //! call needs the kind; the lookup that finds out replaces the slot with a file or a
 //! directory, so a guest's `open` + `fstat` + `close` costs the host the same three syscalls.
 //!
@@ -13,7 +13,7 @@
 //! handles: a lookup clones the handle and releases the lock at once, so a call that blocks
 //! (a read on stdin, an accept) never holds the table while it waits.
 
-use crate::dir::{Opened, WasiDir, WasiEither};
+use crate::dir::{Opened, WasiDir, WasiUnknownKind};
 use crate::file::WasiFile;
 use crate::types::{FdFlags, FdRights, FileType, Filestat, Rights};
 use crate::{Errno, Error, Result};
@@ -76,7 +76,7 @@ impl Descriptor {
                 rights: FdRights::new(base & Rights::DIRECTORY, inheriting & (Rights::DIRECTORY | Rights::FILE)),
                 preopen_path: None,
             })),
-            Opened::Either(_) => None,
+            Opened::KindUnknown(_) => None,
         }
     }
 
@@ -115,7 +115,7 @@ enum Slot {
     Known(Descriptor),
     /// Opened by `path_open`, kind not asked yet; the rights are those the descriptor of
     /// either kind is cut from.
-    Either { either: Arc<dyn WasiEither>, base: Rights, inheriting: Rights },
+    KindUnknown { object: Arc<dyn WasiUnknownKind>, base: Rights, inheriting: Rights },
 }
 
 struct Slots {
@@ -142,7 +142,7 @@ impl FdTable {
     /// parent directory may hand out); each kind keeps the rights that apply to it.
     pub fn push_opened(&self, opened: Opened, base: Rights, inheriting: Rights) -> Result<u32> {
         self.push_slot(match opened {
-            Opened::Either(either) => Slot::Either { either, base, inheriting },
+            Opened::KindUnknown(object) => Slot::KindUnknown { object, base, inheriting },
             known => Slot::Known(Descriptor::of_kind(known, base, inheriting).expect("a known kind")),
         })
     }
@@ -194,25 +194,25 @@ impl FdTable {
         let slot = self.read().get(fd).ok_or_else(|| bad_fd(fd))?;
         match slot {
             Slot::Known(descriptor) => Ok((descriptor, None)),
-            Slot::Either { either, base, inheriting } => {
-                self.learn_kind(fd, either, base, inheriting).map(|(descriptor, stat)| (descriptor, Some(stat)))
+            Slot::KindUnknown { object, base, inheriting } => {
+                self.learn_kind(fd, object, base, inheriting).map(|(descriptor, stat)| (descriptor, Some(stat)))
             }
         }
     }
 
-    /// Stats `either`, waiting at `fd` with the rights `base` and `inheriting`, and puts its
+    /// Stats `object`, waiting at `fd` with the rights `base` and `inheriting`, and puts its
     /// descriptor of the kind found in place of the slot, unless another call changed the
     /// slot meanwhile.
     #[cold]
-    fn learn_kind(&self, fd: u32, either: Arc<dyn WasiEither>, base: Rights, inheriting: Rights) -> Result<(Descriptor, Filestat)> {
+    fn learn_kind(&self, fd: u32, object: Arc<dyn WasiUnknownKind>, base: Rights, inheriting: Rights) -> Result<(Descriptor, Filestat)> {
         // The syscall runs without the table lock; two threads may both ask, and the
         // backend answers both with the same object.
-        let stat = either.filestat()?;
-        let descriptor = Descriptor::of_kind(either.resolve(stat.filetype)?, base, inheriting)
+        let stat = object.filestat()?;
+        let descriptor = Descriptor::of_kind(object.resolve(stat.filetype)?, base, inheriting)
             .ok_or_else(|| Error::new(Errno::Io).context("the backend did not resolve the object's kind"))?;
         let mut slots = self.write();
-        if let Some(Some(Slot::Either { either: current, .. })) = slots.entries.get(fd as usize)
-            && Arc::ptr_eq(current, &either)
+        if let Some(Some(Slot::KindUnknown { object: current, .. })) = slots.entries.get(fd as usize)
+            && Arc::ptr_eq(current, &object)
         {
             slots.entries[fd as usize] = Some(Slot::Known(descriptor.clone()));
         }
@@ -227,7 +227,7 @@ impl FdTable {
         match self.read().entries.get(fd as usize) {
             Some(Some(Slot::Known(Descriptor::File(file)))) => return Ok(file.clone()),
             Some(Some(Slot::Known(Descriptor::Dir(_)))) => return Err(dir_is_not_a_file(fd)),
-            Some(Some(Slot::Either { .. })) => {}
+            Some(Some(Slot::KindUnknown { .. })) => {}
             _ => return Err(bad_fd(fd)),
         }
         match self.get(fd)? {
@@ -241,7 +241,7 @@ impl FdTable {
         match self.read().entries.get(fd as usize) {
             Some(Some(Slot::Known(Descriptor::Dir(dir)))) => return Ok(dir.clone()),
             Some(Some(Slot::Known(Descriptor::File(_)))) => return Err(Error::new(Errno::Notdir)),
-            Some(Some(Slot::Either { .. })) => {}
+            Some(Some(Slot::KindUnknown { .. })) => {}
             _ => return Err(bad_fd(fd)),
         }
         match self.get(fd)? {
@@ -258,7 +258,7 @@ impl FdTable {
                 Some(Some(Slot::Known(descriptor))) => return update(descriptor),
                 // Only a descriptor of known kind changes in place: learn it (outside the
                 // lock), then look again.
-                Some(Some(Slot::Either { .. })) => {
+                Some(Some(Slot::KindUnknown { .. })) => {
                     drop(slots);
                     self.get(fd)?;
                 }
@@ -432,7 +432,7 @@ mod tests {
         opened: std::sync::OnceLock<Opened>,
     }
 
-    impl WasiEither for Counted {
+    impl WasiUnknownKind for Counted {
         fn filestat(&self) -> Result<Filestat> {
             self.stats.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Filestat { filetype: self.filetype, size: 7, ..Filestat::default() })
@@ -449,7 +449,7 @@ mod tests {
         }
     }
 
-    fn either(filetype: FileType) -> Arc<Counted> {
+    fn unknown_kind(filetype: FileType) -> Arc<Counted> {
         Arc::new(Counted { filetype, stats: 0.into(), opened: std::sync::OnceLock::new() })
     }
 
@@ -457,16 +457,16 @@ mod tests {
         counted.stats.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn push_either(table: &FdTable, counted: &Arc<Counted>) -> u32 {
+    fn push_unknown_kind(table: &FdTable, counted: &Arc<Counted>) -> u32 {
         let rights = Rights::FILE | Rights::DIRECTORY;
-        table.push_opened(Opened::Either(counted.clone()), rights, rights).unwrap()
+        table.push_opened(Opened::KindUnknown(counted.clone()), rights, rights).unwrap()
     }
 
     #[test]
     fn an_object_of_unasked_kind_is_closed_without_a_stat() {
         let table = FdTable::new(16);
-        let counted = either(FileType::RegularFile);
-        let fd = push_either(&table, &counted);
+        let counted = unknown_kind(FileType::RegularFile);
+        let fd = push_unknown_kind(&table, &counted);
         table.remove(fd).unwrap();
         assert_eq!(stats(&counted), 0);
         assert_eq!(table.get(fd).err().unwrap().errno(), Errno::Badf);
@@ -475,8 +475,8 @@ mod tests {
     #[test]
     fn the_stat_that_learns_the_kind_is_the_one_fd_filestat_get_answers() {
         let table = FdTable::new(16);
-        let counted = either(FileType::RegularFile);
-        let fd = push_either(&table, &counted);
+        let counted = unknown_kind(FileType::RegularFile);
+        let fd = push_unknown_kind(&table, &counted);
         let (descriptor, stat) = table.get_with_stat(fd).unwrap();
         assert_eq!(stat.unwrap().size, 7);
         assert!(matches!(descriptor, Descriptor::File(_)));
@@ -491,16 +491,16 @@ mod tests {
     #[test]
     fn each_kind_of_lookup_learns_the_kind_once() {
         let table = FdTable::new(16);
-        let dir = either(FileType::Directory);
-        let fd = push_either(&table, &dir);
+        let dir = unknown_kind(FileType::Directory);
+        let fd = push_unknown_kind(&table, &dir);
         assert_eq!(table.file(fd).err().unwrap().errno(), Errno::Badf);
         let found = table.dir(fd).unwrap();
         assert_eq!(found.rights.base, Rights::DIRECTORY);
         assert_eq!(found.rights.inheriting, Rights::FILE | Rights::DIRECTORY);
         assert_eq!(stats(&dir), 1);
 
-        let file = either(FileType::RegularFile);
-        let fd = push_either(&table, &file);
+        let file = unknown_kind(FileType::RegularFile);
+        let fd = push_unknown_kind(&table, &file);
         table.update(fd, |descriptor| {
             assert!(matches!(descriptor, Descriptor::File(_)));
             Ok(())
@@ -513,9 +513,9 @@ mod tests {
     #[test]
     fn renumbering_moves_an_object_of_unasked_kind_without_a_stat() {
         let table = FdTable::new(16);
-        let counted = either(FileType::Directory);
+        let counted = unknown_kind(FileType::Directory);
         let target = table.push(file()).unwrap();
-        let fd = push_either(&table, &counted);
+        let fd = push_unknown_kind(&table, &counted);
         table.renumber(fd, target, RenumberTarget::Open).unwrap();
         assert_eq!(stats(&counted), 0);
         table.dir(target).unwrap();

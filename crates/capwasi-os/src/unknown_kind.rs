@@ -6,25 +6,25 @@
 
 use crate::dir::OsDir;
 use crate::file::{fd_filestat, OsFile};
-use capwasi::dir::{Opened, WasiEither};
+use capwasi::dir::{Opened, WasiUnknownKind};
 use capwasi::types::{FileType, Filestat};
 use capwasi::Result;
 use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-pub(crate) struct OsEither {
+pub(crate) struct OsUnknownKind {
     /// The handle, until the kind is known; then it lives on in `opened`.
     file: Mutex<Option<cap_std::fs::File>>,
     opened: OnceLock<Opened>,
 }
 
-impl OsEither {
-    pub(crate) fn new(file: cap_std::fs::File) -> OsEither {
-        OsEither { file: Mutex::new(Some(file)), opened: OnceLock::new() }
+impl OsUnknownKind {
+    pub(crate) fn new(file: cap_std::fs::File) -> OsUnknownKind {
+        OsUnknownKind { file: Mutex::new(Some(file)), opened: OnceLock::new() }
     }
 }
 
-impl WasiEither for OsEither {
+impl WasiUnknownKind for OsUnknownKind {
     fn filestat(&self) -> Result<Filestat> {
         let file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         match (&*file, self.opened.get()) {
