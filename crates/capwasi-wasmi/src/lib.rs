@@ -78,7 +78,7 @@ pub fn add_snapshot_to_linker<T: 'static>(
                     stringify!($name),
                     move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> Result<$ret, wasmi::Error> {
                         with_guest(&mut caller, get, |ctx, mem| {
-                            capwasi::abi::trace::call(&$spec, [$($arg as u64),*], ctx, mem, |ctx, mem| {
+                            capwasi::abi::trace::call(&$spec, || [$($arg as u64),*], ctx, mem, |ctx, mem| {
                                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
                             })
                         })

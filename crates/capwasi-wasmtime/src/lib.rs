@@ -99,7 +99,7 @@ macro_rules! call_import {
     };
     ($traceable:expr; $ctx:ident, $mem:ident, $spec:path, $ret:ty, $imp:path, $($arg:ident),*) => {
         if $traceable {
-            capwasi::abi::trace::call(&$spec, [$($arg as u64),*], $ctx, $mem, |ctx, mem| {
+            capwasi::abi::trace::call(&$spec, || [$($arg as u64),*], $ctx, $mem, |ctx, mem| {
                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
             })
         } else {

@@ -10,6 +10,7 @@ use std::io::SeekFrom;
 use std::time::{Duration, SystemTime};
 
 /// A 32-bit (or narrower) flags argument; `what` names its type in the error.
+#[inline]
 pub(crate) fn flags<T: bitflags::Flags>(raw: u32, what: &str) -> Result<T>
 where
     T::Bits: TryFrom<u32>,
@@ -21,28 +22,33 @@ where
 }
 
 /// A `rights` argument (64 bits).
+#[inline]
 pub(crate) fn rights(raw: u64) -> Result<Rights> {
     Rights::from_bits(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown rights bits {raw:#x}")))
 }
 
 /// A `lookupflags` argument: whether to follow a final symlink.
+#[inline]
 pub(crate) fn follow(raw: u32) -> Result<bool> {
     let flags: LookupFlags = self::flags(raw, "lookupflags")?;
     Ok(flags.contains(LookupFlags::SYMLINK_FOLLOW))
 }
 
 /// A clock id.
+#[inline]
 pub(crate) fn clock_id(raw: u32) -> Result<ClockId> {
     ClockId::from_raw(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown clock id {raw}")))
 }
 
 /// An `advice`.
+#[inline]
 pub(crate) fn advice(raw: u32) -> Result<Advice> {
     Advice::from_raw(raw).ok_or_else(|| Error::new(Errno::Inval).context(format_args!("unknown advice {raw}")))
 }
 
 /// `fd_seek`'s offset and `whence`, numbered as `snapshot` numbers them (preview1: set 0,
 /// cur 1, end 2; snapshot 0: cur 0, end 1, set 2). A negative absolute position is `inval`.
+#[inline]
 pub(crate) fn seek(offset: i64, whence: u32, snapshot: Snapshot) -> Result<SeekFrom> {
     let (set, cur, end) = match snapshot {
         Snapshot::Preview1 => (0, 1, 2),

@@ -44,17 +44,18 @@ impl CallReturn for () {
     }
 }
 
-/// Runs `imp`, the implementation of the import `spec` declares, with its raw arguments
-/// `args`; traced when [`enabled`]. This is how engine glue calls every import.
+/// Runs `imp`, the implementation of the import `spec` declares; traced when [`enabled`],
+/// with the raw arguments `args` gives (asked only then, so an untraced call never spills
+/// them to memory). This is how engine glue calls every import.
 #[inline]
 pub fn call<R: CallReturn, const N: usize>(
     spec: &'static ImportSpec,
-    args: [u64; N],
+    args: impl FnOnce() -> [u64; N],
     ctx: &WasiCtx,
     mem: &mut GuestMemory<'_>,
     imp: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
 ) -> Result<R, Termination> {
-    if enabled(ctx) { traced(spec, &args, ctx, mem, imp) } else { imp(ctx, mem) }
+    if enabled(ctx) { traced(spec, &args(), ctx, mem, imp) } else { imp(ctx, mem) }
 }
 
 /// Runs `imp` and emits its event.
