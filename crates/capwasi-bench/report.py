@@ -314,6 +314,9 @@ def request_section(results):
         "fiber stack), which no WASI host can go below.",
         "",
         f"Goal: ≤ {REQUEST_GOAL}x wasmtime-wasi's time (same mode); where missed, the floor says why.",
+        "Criterion runs these functions one after another: on a machine whose load drifts, the",
+        "floor and the hosts may see different load (then compare with `examples/request_cost.rs`,",
+        "which interleaves them).",
         "",
         "| host | per request | − floor (the host's own share) | vs wasmtime-wasi | goal |",
         "|---|---|---|---|---|",
@@ -385,13 +388,15 @@ MANY_P99_GOAL_MS = 5.0
 
 def many_section(many):
     guests = many.get("guests", 0)
+    rounds = max((sum(1 for h in many.get("hosts", []) if h["host"] == host) for host in {h["host"] for h in many.get("hosts", [])}), default=1)
+    rounds_arg = f" --rounds {rounds}" if rounds > 1 else ""
     lines = [
         "## Many waiting guests on Tokio (`examples/many_guests.rs`)",
         "",
-        f"`cargo run --release -p capwasi-bench --example many_guests -- {guests} --json crates/capwasi-bench/many-results.json`",
+        f"`cargo run --release -p capwasi-bench --example many_guests -- {guests}{rounds_arg} --json crates/capwasi-bench/many-results.json`",
         f"({many.get('date', '?')}): {guests:,} guests, each in its own store under the async linker",
         f"on one multi-thread Tokio runtime with {many.get('workers', 2)} workers, each blocked in `poll_oneoff`",
-        "on its own OS pipe (its stdin); a driver wakes them in a shuffled order,",
+        "on its own OS pipe (a FIFO opened read-write, as its stdin); a driver wakes them in a shuffled order,",
         f"{many.get('wakes_per_ms', '?')} per millisecond. Each host runs in its own child process. Memory per",
         "guest = (VmRSS with all waiting − VmRSS before the first) / guests: store, instance,",
         "context, the touched part of the fiber stack (Wasmtime's default 2 MiB async stack,",
