@@ -2,10 +2,11 @@
 """Writes RESULTS.md from criterion's output (and cli-results.json, if present).
 
 Reads target/criterion/<workload>/<variant>/new/{estimates,benchmark}.json as left by
-`cargo bench -p capwasi-bench`, and crates/capwasi-bench/cli-results.json as left by
-cli_compare.sh. Standard library only.
+`cargo bench -p capwasi-bench`, crates/capwasi-bench/cli-results.json as left by
+cli_compare.sh, and crates/capwasi-bench/many-results.json as left by
+`examples/many_guests.rs --json`. Standard library only.
 
-    python3 crates/capwasi-bench/report.py [--criterion DIR] [--cli FILE] [--out FILE]
+    python3 crates/capwasi-bench/report.py [--criterion DIR] [--cli FILE] [--many FILE] [--out FILE]
 """
 
 import argparse
@@ -284,6 +285,165 @@ def criterion_section(results):
     return lines, verdicts
 
 
+REQUEST_HOSTS = [
+    ("capwasi", "capwasi, sync (`preopened_host_dir`: opens the directory per request)", "wasmtime_wasi", "floor"),
+    ("capwasi_shared_dir", "capwasi, sync (`OsDir::share` of a directory opened once)", "wasmtime_wasi", "floor"),
+    ("capwasi_async", "capwasi, async (shared directory)", "wasmtime_wasi_async", "floor_async"),
+    ("wasmtime_wasi", "wasmtime-wasi, sync", None, "floor"),
+    ("wasmtime_wasi_async", "wasmtime-wasi, async", None, "floor_async"),
+    ("floor", "floor: module without imports, sync", None, None),
+    ("floor_async", "floor: module without imports, async", None, None),
+]
+
+# Issue 20's goal: a request under capwasi costs at most this fraction of wasmtime-wasi's.
+REQUEST_GOAL = 0.5
+
+
+def request_section(results):
+    if not results.load("request", "capwasi"):
+        return []
+    lines = [
+        "## Per-request cost (`request` group)",
+        "",
+        "One request: build a context (2 arguments, 1 environment variable, 1 preopened host",
+        "directory, stdin and stdout in memory), instantiate a small command from an `InstancePre`",
+        "(made once), run `_start` (11 WASI calls: the preopen scan, arguments, environment, one",
+        "read, three writes), read the captured stdout, drop everything. Async rows run on a",
+        "current-thread Tokio runtime. The floor instantiates and runs a module with no imports:",
+        "Wasmtime's own cost per request (store, instance, one page of memory; async adds a",
+        "fiber stack), which no WASI host can go below.",
+        "",
+        f"Goal: ≤ {REQUEST_GOAL}x wasmtime-wasi's time (same mode); where missed, the floor says why.",
+        "Criterion runs these functions one after another: on a machine whose load drifts, the",
+        "floor and the hosts may see different load (then compare with `examples/request_cost.rs`,",
+        "which interleaves them).",
+        "",
+        "| host | per request | − floor (the host's own share) | vs wasmtime-wasi | goal |",
+        "|---|---|---|---|---|",
+    ]
+    for variant, label, peer, floor in REQUEST_HOSTS:
+        ns = results.ns("request", variant)
+        if ns is None:
+            continue
+        floor_ns = results.ns("request", floor) if floor else None
+        if not floor_ns:
+            own = "—"
+        elif ns < floor_ns:
+            own = "below the floor (noise)"
+        else:
+            own = fmt_ns(ns - floor_ns)
+        peer_ns = results.ns("request", peer) if peer else None
+        if peer_ns:
+            ratio = ns / peer_ns
+            vs = f"{ratio:.2f}x"
+            goal = f"**met** ({ratio:.2f}x)" if ratio <= REQUEST_GOAL else f"**missed** ({ratio:.2f}x)"
+            if floor_ns and ratio > REQUEST_GOAL and peer_ns > floor_ns:
+                peer_own = peer_ns - floor_ns
+                goal += f"; own share {max(ns - floor_ns, 0) / peer_own:.2f}x of wasmtime-wasi's"
+                goal += f"; floor alone {floor_ns / peer_ns:.2f}x"
+        else:
+            vs, goal = "—", ""
+        lines.append(f"| {label} | {fmt_ns(ns)} | {own} | {vs} | {goal} |")
+    ctx_rows = [(v, results.ns("request_ctx", v)) for v in ("capwasi", "capwasi_shared_dir", "wasmtime_wasi")]
+    if any(ns for _, ns in ctx_rows):
+        lines += [
+            "",
+            "Building the context alone (`request_ctx`; the same inputs, built and dropped):",
+            "",
+            "| host | context build + drop |",
+            "|---|---|",
+        ] + [f"| {v} | {fmt_ns(ns)} |" for v, ns in ctx_rows if ns]
+    return lines
+
+
+def threads_section(results):
+    rows = []
+    for group, label in [("threads_pread64", "64-byte `fd_pread` of its own 1 MiB file"), ("threads_clock", "`clock_time_get`")]:
+        for variant, host in [("native", "native"), ("capwasi", "capwasi"), ("wasmtime_wasi", "wasmtime-wasi")]:
+            one, two = results.ns(group, f"{variant}/1"), results.ns(group, f"{variant}/2")
+            if one and two:
+                rows.append(
+                    f"| {label} | {host} | {fmt_ns(one)} ({1e3 / one:.2f} M/s) | {fmt_ns(two)} ({1e3 / two:.2f} M/s) | {one / two:.2f}x |"
+                )
+    if not rows:
+        return []
+    return [
+        "## The sync linker under threads (`threads_*` groups)",
+        "",
+        "1 and 2 OS threads, each with its own store, context and descriptor (its own file),",
+        "calling WASI in a tight loop; the engine is all they share. Cells: wall time / threads",
+        "per call, i.e. the inverse of the aggregate throughput (in parentheses). Scaling = the",
+        "aggregate throughput of 2 threads over 1 (2.00x is perfect on this 2-core machine; the",
+        "native row shows what the machine itself gives).",
+        "",
+        "| workload | host | 1 thread | 2 threads | scaling |",
+        "|---|---|---|---|---|",
+    ] + rows
+
+
+# Issue 20's goals for ten thousand waiting guests.
+MANY_RSS_GOAL = 64 * 1024
+MANY_P99_GOAL_MS = 5.0
+
+
+def many_section(many):
+    guests = many.get("guests", 0)
+    rounds = max((sum(1 for h in many.get("hosts", []) if h["host"] == host) for host in {h["host"] for h in many.get("hosts", [])}), default=1)
+    rounds_arg = f" --rounds {rounds}" if rounds > 1 else ""
+    lines = [
+        "## Many waiting guests on Tokio (`examples/many_guests.rs`)",
+        "",
+        f"`cargo run --release -p capwasi-bench --example many_guests -- {guests}{rounds_arg} --json crates/capwasi-bench/many-results.json`",
+        f"({many.get('date', '?')}): {guests:,} guests, each in its own store under the async linker",
+        f"on one multi-thread Tokio runtime with {many.get('workers', 2)} workers, each blocked in `poll_oneoff`",
+        "on its own OS pipe (a FIFO opened read-write, as its stdin); a driver wakes them in a shuffled order,",
+        f"{many.get('wakes_per_ms', '?')} per millisecond. Each host runs in its own child process. Memory per",
+        "guest = (VmRSS with all waiting − VmRSS before the first) / guests: store, instance,",
+        "context, the touched part of the fiber stack (Wasmtime's default 2 MiB async stack,",
+        "on-demand allocator: only touched pages are resident) and the one 4 KiB page of its",
+        "64 KiB linear memory each guest touches. Wake-up latency = the realtime clock the guest",
+        "reads right after `poll_oneoff` returns − the driver's realtime just before its write.",
+        "",
+        f"Goals: ≤ {MANY_RSS_GOAL // 1024} KiB per waiting guest, p99 wake-up ≤ {MANY_P99_GOAL_MS:g} ms, no thread per guest.",
+        "",
+        "| host | memory per waiting guest | threads (process) | wake-up p50 | p99 | max | set-up | wake phase | total | goals |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    by_host = {}
+    for h in many.get("hosts", []):
+        by_host.setdefault(h["host"], []).append(h)
+    rounds = max((len(v) for v in by_host.values()), default=0)
+    if rounds > 1:
+        lines[-4:-4] = [
+            f"{rounds} rounds, the hosts alternating; one row per round, then the median of the rounds",
+            "(wake-up latency on this shared 2-core VM moves with whatever else runs on it).",
+            "",
+        ]
+
+    def median(values):
+        values = sorted(values)
+        return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+    def row(name, per_guest, threads, p50, p99, worst, setup, wake, total):
+        met = per_guest <= MANY_RSS_GOAL and p99 / 1e3 <= MANY_P99_GOAL_MS and threads < 64
+        return (
+            f"| {name} | {per_guest / 1024:.1f} KiB | {threads:g} | {p50 / 1e3:.2f} ms | {p99 / 1e3:.2f} ms"
+            f" | {worst / 1e3:.2f} ms | {setup / 1e6:.2f} s | {wake / 1e6:.2f} s"
+            f" | {total / 1e6:.2f} s | {'**met**' if met else '**missed**'} |"
+        )
+
+    keys = ["threads", "p50_us", "p99_us", "max_us", "setup_us", "wake_us", "total_us"]
+    for host, runs in by_host.items():
+        name = {"capwasi": "capwasi", "wasmtime_wasi": "wasmtime-wasi"}.get(host, host)
+        per_guest = [(h["rss_waiting"] - h["rss_before"]) / max(h["guests"], 1) for h in runs]
+        for i, h in enumerate(runs):
+            label = name if len(runs) == 1 else f"{name}, round {i + 1}"
+            lines.append(row(label, per_guest[i], *(h[k] for k in keys)))
+        if len(runs) > 1:
+            lines.append(row(f"**{name}, median**", median(per_guest), *(median([h[k] for h in runs]) for k in keys)))
+    return lines
+
+
 CLI_MODES = [
     ("write1", "1-byte write to a file", "time"),
     ("clock", "clock_gettime (monotonic)", "time"),
@@ -359,6 +519,7 @@ def main():
     ap.add_argument("--criterion", type=Path, default=target_dir / "criterion")
     ap.add_argument("--cli", type=Path, default=CRATE / "cli-results.json")
     ap.add_argument("--out", type=Path, default=CRATE / "RESULTS.md")
+    ap.add_argument("--many", type=Path, default=CRATE / "many-results.json")
     args = ap.parse_args()
 
     cli = json.loads(args.cli.read_text()) if args.cli.exists() else None
@@ -380,6 +541,11 @@ def main():
             lines += ["Missed: " + "; ".join(f"{label} ({why}; target {text})" for label, text, _, why in missed) + "."]
         lines.append("")
     lines += body
+    for section in (request_section(results), threads_section(results)):
+        if section:
+            lines += [""] + section
+    if args.many.exists():
+        lines += [""] + many_section(json.loads(args.many.read_text()))
     if cli:
         lines += [""] + cli_section(cli)
     else:

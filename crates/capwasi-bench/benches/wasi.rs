@@ -313,6 +313,96 @@ fn thread_spawn_join(c: &mut Criterion) {
     group.finish();
 }
 
+/// Per-request cost: a fresh context (args, env, a preopened directory, stdin and stdout in
+/// memory), instantiate from an `InstancePre`, `_start`, read stdout, drop (see
+/// `capwasi_bench::request`); `floor`/`floor_async` do the same with a module without
+/// imports. `request_ctx` times building the context alone.
+fn request(c: &mut Criterion) {
+    use capwasi_bench::request::{expected_stdout, RequestHost, RequestServer};
+    let dir = tempfile::tempdir().expect("a directory to grant");
+    let mut group = c.benchmark_group("request");
+    for host in RequestHost::ALL {
+        let server = RequestServer::new(engine(), host, dir.path());
+        if !matches!(host, RequestHost::Floor | RequestHost::FloorAsync) {
+            assert_eq!(server.serve(), expected_stdout(), "{}", host.name());
+        }
+        group.bench_function(host.name(), |b| b.iter(|| black_box(server.serve())));
+    }
+    group.finish();
+    let mut group = c.benchmark_group("request_ctx");
+    for host in [RequestHost::Capwasi, RequestHost::CapwasiShared, RequestHost::WasmtimeWasi] {
+        let server = RequestServer::new(engine(), host, dir.path());
+        group.bench_function(host.name(), |b| b.iter(|| server.build_context()));
+    }
+    group.finish();
+}
+
+/// The sync linker under threads: 1 and 2 OS threads, each with its own store, context and
+/// file, calling WASI in a tight loop; the engine is all they share. The time reported is
+/// wall time / threads per operation (aggregate throughput = 1 / it): with no shared lock it
+/// halves from 1 to 2 threads on 2 cores, as the native loop's does.
+fn sync_threads(c: &mut Criterion) {
+    const THREADS: [usize; 2] = [1, 2];
+    const OWN_LEN: u64 = 1 << 20;
+    let own = |k: usize| format!("own{k}");
+    for k in 0..THREADS[1] {
+        let bytes: Vec<u8> = (0..OWN_LEN).map(|i| (i * 7 + k as u64) as u8).collect();
+        std::fs::write(fixture().join(&own(k)), bytes).expect("writing a thread's own file");
+    }
+    let span = OWN_LEN - PREAD_LEN as u64;
+    for (name, wat) in [("threads_pread64", guests::pread(span)), ("threads_clock", guests::clock())] {
+        let mut group = c.benchmark_group(name);
+        let module = compile(engine(), &wat);
+        for threads in THREADS {
+            // Native: the same operation from each thread on its own descriptor.
+            let files: Vec<std::fs::File> = (0..threads).map(|k| std::fs::File::open(fixture().join(&own(k))).unwrap()).collect();
+            let clock = name == "threads_clock";
+            group.bench_function(criterion::BenchmarkId::new("native", threads), |b| {
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    std::thread::scope(|scope| {
+                        for file in &files {
+                            scope.spawn(move || {
+                                let mut buf = [0u8; PREAD_LEN];
+                                let mut state = LCG_SEED;
+                                for _ in 0..iters {
+                                    if clock {
+                                        black_box(Instant::now());
+                                    } else {
+                                        black_box(file.read_at(&mut buf, next_offset(&mut state, span)).unwrap());
+                                    }
+                                }
+                            });
+                        }
+                    });
+                    start.elapsed() / threads as u32
+                })
+            });
+            for host in SYNC_HOSTS {
+                let mut guests: Vec<Guest> = (0..threads)
+                    .map(|k| {
+                        let mut guest = Guest::new(*host, &module, fixture());
+                        guest.open(WORK_FD, &own(k), 0, READ_RIGHTS);
+                        guest
+                    })
+                    .collect();
+                group.bench_function(criterion::BenchmarkId::new(host.name(), threads), |b| {
+                    b.iter_custom(|iters| {
+                        let start = Instant::now();
+                        std::thread::scope(|scope| {
+                            for guest in guests.iter_mut() {
+                                scope.spawn(move || guest.bench(iters));
+                            }
+                        });
+                        start.elapsed() / threads as u32
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -324,6 +414,6 @@ criterion_group! {
     name = benches;
     config = config();
     targets = write_one_byte, clock_time_get, trace_cost, fd_tell, chunks, pread_random, open_stat_close,
-        stat_entries, readdir, random_get, stdout_pipe, thread_spawn_join
+        stat_entries, readdir, random_get, stdout_pipe, thread_spawn_join, request, sync_threads
 }
 criterion_main!(benches);

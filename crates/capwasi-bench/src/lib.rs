@@ -13,6 +13,9 @@
 //! Instantiation, opening files and building the fixture happen outside the timed region:
 //! [`Guest::bench`] times exactly one call of the `bench` export.
 
+pub mod many;
+pub mod request;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -497,7 +500,7 @@ pub struct Guest {
     inner: Box<dyn Run>,
 }
 
-trait Run {
+trait Run: Send {
     fn open(&mut self, dirfd: i32, path: &str, oflags: i32, rights: i64) -> i32;
     fn bench(&mut self, n: u32) -> (Duration, i32);
     fn result(&mut self) -> i64;

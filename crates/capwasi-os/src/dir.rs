@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// A host directory, opened through cap-std: every path below it is resolved by cap-std,
 /// which refuses to leave it (`..`, absolute paths and symlinks included).
 pub struct OsDir {
-    dir: cap_std::fs::Dir,
+    /// Shared by the handles [`OsDir::share`] makes: paths are resolved relative to the
+    /// descriptor, which holds no per-guest state (a listing reopens `.`).
+    dir: Arc<cap_std::fs::Dir>,
     /// The open listing of this descriptor, kept between `fd_readdir` calls so a guest that
     /// reads a large directory in small buffers costs one pass, not one pass per buffer.
     listing: Mutex<Option<Listing>>,
@@ -44,7 +46,19 @@ struct OwnedEntry {
 impl OsDir {
     /// Wraps an open cap-std directory.
     pub fn new(dir: cap_std::fs::Dir) -> OsDir {
-        OsDir { dir, listing: Mutex::new(None) }
+        OsDir { dir: Arc::new(dir), listing: Mutex::new(None) }
+    }
+
+    /// Another handle to the same host directory, for another guest: no syscall, no path
+    /// lookup. A server that grants one directory to every request opens it once
+    /// ([`OsDir::open_ambient`]) and hands each context a share, instead of opening the path
+    /// again per request (an open can wait on a slow or remote filesystem).
+    ///
+    /// The share behaves as a separate open of the directory: it has its own `fd_readdir`
+    /// position, and closing it leaves the others open. The host descriptor closes when the
+    /// last handle is dropped.
+    pub fn share(&self) -> OsDir {
+        OsDir { dir: Arc::clone(&self.dir), listing: Mutex::new(None) }
     }
 
     /// Opens the host directory at `path` with the process's ambient authority: this is
@@ -333,5 +347,50 @@ fn time_spec(time: SetTime) -> Option<SystemTimeSpec> {
         SetTime::Keep => None,
         SetTime::Now => Some(SystemTimeSpec::SymbolicNow),
         SetTime::At(at) => Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(at))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names a listing from `cookie` offers, taking at most `take` (then answering `Full`),
+    /// and the cookie after the last one taken.
+    fn list(dir: &OsDir, cookie: u64, take: usize) -> (Vec<String>, u64) {
+        let (mut names, mut next) = (Vec::new(), cookie);
+        dir.readdir(cookie, &mut |entry| {
+            if names.len() == take {
+                return ReaddirFlow::Full;
+            }
+            names.push(String::from_utf8_lossy(entry.name).into_owned());
+            next = entry.next;
+            ReaddirFlow::Continue
+        })
+        .unwrap();
+        (names, next)
+    }
+
+    #[test]
+    fn shares_list_independently_and_outlive_the_original() {
+        let tmp = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(tmp.path().join(name), name).unwrap();
+        }
+        let original = OsDir::open_ambient(tmp.path()).unwrap();
+        let (first, second) = (original.share(), original.share());
+        // `first` stops after two entries; `second` lists everything in between.
+        let (head, cookie) = list(&first, 0, 2);
+        assert_eq!(head.len(), 2);
+        let (all, _) = list(&second, 0, usize::MAX);
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, [".", "..", "a", "b", "c"]);
+        // `first` resumes where it stopped, undisturbed by `second`'s listing.
+        let (tail, _) = list(&first, cookie, usize::MAX);
+        assert_eq!([head, tail].concat(), all);
+        // Dropping the original and the other share leaves the descriptor open for `first`.
+        drop(original);
+        drop(second);
+        assert_eq!(first.stat_at("b", false).unwrap().size, 1);
     }
 }

@@ -18,7 +18,7 @@ use capwasi::abi::HostOutcome;
 use capwasi::file::Interest;
 use capwasi::types::FdFlags;
 use std::future::poll_fn;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::task::Poll;
 use tokio::io::unix::AsyncFd;
 use wasmtime::{Caller, Linker};
@@ -174,6 +174,23 @@ async fn wait_until_ready<T: 'static>(caller: &mut Caller<'_, T>, get: fn(&mut T
     }
 }
 
+/// A descriptor registered with the reactor for one wait.
+enum Watched {
+    /// A waited-on file's own descriptor, which the file keeps open.
+    Borrowed(RawFd),
+    /// A private duplicate, closed when the wait ends.
+    Owned(OwnedFd),
+}
+
+impl AsRawFd for Watched {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Watched::Borrowed(fd) => *fd,
+            Watched::Owned(fd) => fd.as_raw_fd(),
+        }
+    }
+}
+
 /// Waits on Tokio's reactor: each host descriptor registered for the wait, and a Tokio timer.
 struct TokioWaiter;
 
@@ -182,16 +199,27 @@ impl Waiter for TokioWaiter {
         let mut watched = Vec::with_capacity(wait.files.len());
         for (file, interest) in &wait.files {
             let Some(fd) = file.host_fd() else { continue };
-            // A private duplicate: registering it never disturbs another registration of the
-            // same descriptor (two guests waiting on one stdin), and it is dropped after the wait.
-            let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 0) else { continue };
             let tokio_interest = match interest {
                 Interest::Read => tokio::io::Interest::READABLE,
                 Interest::Write => tokio::io::Interest::WRITABLE,
             };
-            // SAFETY: `dup` is an `OwnedFd`, open and owned by the `AsyncFd` until it is dropped,
-            // and its `as_raw_fd` never changes.
-            match unsafe { AsyncFd::<OwnedFd>::register_with_interest(dup, tokio_interest) } {
+            // The descriptor itself, so a waiting guest costs no second descriptor (ten
+            // thousand guests waiting on their own pipes would otherwise need twenty thousand).
+            // SAFETY: `wait` holds the file for the whole of this call, so its descriptor stays
+            // open and the same until the `AsyncFd` is dropped at the end of it.
+            let registered = unsafe { AsyncFd::register_with_interest(Watched::Borrowed(fd.as_raw_fd()), tokio_interest) }
+                .map_err(|err| err.into_parts().1);
+            let registered = match registered {
+                // Already registered by another wait on this runtime (two guests on one
+                // stdin): a private duplicate, dropped after the wait.
+                Err(err) if err.raw_os_error() == Some(rustix::io::Errno::EXIST.raw_os_error()) => {
+                    let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(fd.as_fd(), 0) else { continue };
+                    // SAFETY: `dup` is owned by the `AsyncFd` until it is dropped.
+                    unsafe { AsyncFd::register_with_interest(Watched::Owned(dup), tokio_interest) }.map_err(|err| err.into_parts().1)
+                }
+                other => other,
+            };
+            match registered {
                 Ok(registered) => watched.push((registered, *interest)),
                 // Not pollable by epoll (a regular file): it never blocks, so it is ready.
                 Err(_) => return Ok(()),

@@ -167,3 +167,51 @@ fn the_async_linker_traces_every_call_poll_oneoff_included() {
     assert_eq!(traced_calls(false), expected);
     assert_eq!(traced_calls(true), expected);
 }
+
+/// Polls stdin for reading without reading it; exits with the event count, or 100 + errno.
+const STDIN_POLLER: &str = r#"(module
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (local $errno i32)
+    (i32.store8 (i32.const 8) (i32.const 1))   ;; tag: fd_read
+    (i32.store (i32.const 16) (i32.const 0))   ;; fd 0
+    (local.set $errno (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))
+    (if (local.get $errno) (then (call $exit (i32.add (i32.const 100) (local.get $errno)))))
+    (call $exit (i32.load (i32.const 128)))))"#;
+
+#[test]
+fn two_guests_waiting_on_one_shared_stdin_both_wake_when_it_becomes_readable() {
+    // Two stores share one context, so both wait on the same host descriptor: the second
+    // wait finds it already registered with the reactor and must wait on a duplicate.
+    let poller = Module::new(engine(), STDIN_POLLER).unwrap();
+    let (pipe_read, mut pipe_write) = std::io::pipe().unwrap();
+    let stdin = OsFile::from_std(std::fs::File::from(std::os::fd::OwnedFd::from(pipe_read))).unwrap();
+    let ctx = std::sync::Arc::new(WasiCtx::builder().stdin(stdin).build().unwrap());
+    let (done, finished) = std::sync::mpsc::channel();
+    // A watchdog: a wait that spins instead of waiting would hold the one thread forever.
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let outcome = runtime.block_on(async {
+            let run = |ctx: std::sync::Arc<WasiCtx>, module: Module| async move {
+                let mut linker: Linker<WasiState> = Linker::new(engine());
+                add_to_linker_async(&mut linker, |state| state).expect("linking WASI");
+                let mut store = Store::new(engine(), WasiState::new(ctx));
+                let instance = linker.instantiate_async(&mut store, &module).await.expect("instantiating");
+                let start = instance.get_typed_func::<(), ()>(&mut store, "_start").expect("_start");
+                exit_code(&start.call_async(&mut store, ()).await.expect_err("proc_exit"))
+            };
+            let first = tokio::spawn(run(ctx.clone(), poller.clone()));
+            let second = tokio::spawn(run(ctx.clone(), poller.clone()));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let woke_early = first.is_finished() || second.is_finished();
+            std::io::Write::write_all(&mut pipe_write, b"x").unwrap();
+            (woke_early, first.await.unwrap(), second.await.unwrap())
+        });
+        let _ = done.send(outcome);
+    });
+    let (woke_early, first, second) = finished.recv_timeout(Duration::from_secs(60)).expect("both guests finish");
+    assert!(!woke_early, "a guest finished before stdin had anything to read");
+    assert_eq!((first, second), (Some(1), Some(1)), "each poll reports one event");
+}
