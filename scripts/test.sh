@@ -26,7 +26,8 @@ CAPWASI_FS=mem cargo test --workspace --locked --test suite "$@"
 # Older Wasmtime releases: the glue and the drop-in crates are built against each release
 # capwasi supports (Cargo features wasmtime-47, wasmtime-46; 48 ran above). Each pass builds
 # that Wasmtime once and one suite binary; the differential tests need wasmtime-wasi 48 and
-# are left out there.
+# are left out there. Cost on a clean clone (2 cores shared with other builds): 47 pass
+# 7.0 min, 46 pass 3.8 min, embedders 0.6 min; target/ grows from 1.8 GB to 3.0 GB.
 for version in 47 46; do
     echo "--- the guest suite's sync pass again, on Wasmtime $version"
     cargo test --locked -p capwasi-tests --no-default-features --features "wasmtime-$version" --test suite "$@"

@@ -165,6 +165,7 @@ macro_rules! call_import {
         }
     };
 }
+#[cfg(feature = "tokio")]
 pub(crate) use call_import;
 
 /// Adds every import of both WASI 0.1 snapshots (`wasi_snapshot_preview1` and
