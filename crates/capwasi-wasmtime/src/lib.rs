@@ -26,7 +26,51 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Wasmtime versions
+//!
+//! The glue is written once and links against the Wasmtime release chosen by exactly one
+//! Cargo feature: `wasmtime-48` (the default), `wasmtime-47` or `wasmtime-46`. Each is an
+//! optional dependency on that release of the `wasmtime` crate under its own name; the
+//! crate root names the chosen one `wasmtime`, and the rest of the code only ever says
+//! `wasmtime::`. The chosen crate is re-exported as [`wasmtime`](crate::wasmtime) so
+//! embedders and tests can name the same types.
+//!
+//! Two version features at once (easily done by feature unification: one dependency keeps
+//! the default `wasmtime-48`, another asks for `wasmtime-46`) is a compile error naming
+//! both: linking one version while the embedder's own `Linker` comes from another could
+//! only fail later with type errors that never mention the cause. Disable default features
+//! on every capwasi crate that sets a version.
+//!
+//! Supporting the next release: add `wasmtimeNN = { package = "wasmtime", version = "NN" }`
+//! to the workspace dependencies, a `wasmtime-NN` feature here (and on the drop-in crates),
+//! one line in the alias list below, and a `cfg` wherever its API differs.
 #![deny(missing_docs)]
+
+#[cfg(any(
+    all(feature = "wasmtime-48", feature = "wasmtime-47"),
+    all(feature = "wasmtime-48", feature = "wasmtime-46"),
+    all(feature = "wasmtime-47", feature = "wasmtime-46"),
+))]
+compile_error!(
+    "capwasi-wasmtime: more than one Wasmtime version feature is enabled (wasmtime-46, \
+     wasmtime-47, wasmtime-48); enable exactly one, with `default-features = false` on every \
+     capwasi crate that chooses a version other than the default 48"
+);
+#[cfg(not(any(feature = "wasmtime-48", feature = "wasmtime-47", feature = "wasmtime-46")))]
+compile_error!("capwasi-wasmtime: enable one Wasmtime version feature: wasmtime-48, wasmtime-47 or wasmtime-46");
+
+// The release in use, under one name, re-exported. (`wasmtime-48`'s dependency is already
+// called `wasmtime`.)
+/// The Wasmtime crate this build links against (the one chosen by the version feature).
+#[cfg(feature = "wasmtime-48")]
+pub use ::wasmtime;
+/// The Wasmtime crate this build links against (the one chosen by the version feature).
+#[cfg(all(feature = "wasmtime-47", not(feature = "wasmtime-48")))]
+pub extern crate wasmtime47 as wasmtime;
+/// The Wasmtime crate this build links against (the one chosen by the version feature).
+#[cfg(all(feature = "wasmtime-46", not(any(feature = "wasmtime-48", feature = "wasmtime-47"))))]
+pub extern crate wasmtime46 as wasmtime;
 
 use capwasi::abi::HostOutcome;
 use capwasi::{GuestMemory, I32Exit, Termination, WasiCtx};
@@ -83,6 +127,12 @@ impl WasiState {
         &self.ctx
     }
 
+    /// The context, mutably, while no other state shares it (before any clone): for
+    /// embedding layers that change a built context, such as wasi-common's `push_arg`.
+    pub fn ctx_mut(&mut self) -> Option<&mut WasiCtx> {
+        Arc::get_mut(&mut self.ctx)
+    }
+
     /// Uses `memory` for every later WASI call from this store.
     pub fn set_memory(&mut self, memory: GuestMemoryHandle) {
         self.memory = Some(memory);
@@ -90,6 +140,14 @@ impl WasiState {
 }
 
 pub use capwasi::abi::Snapshot;
+
+/// How the imports find the [`WasiState`] in a store's data: a closure or function such as
+/// `|state| state` or `|host: &mut Host| &mut host.wasi`. Any `Fn` that is `Copy`, `Send`,
+/// `Sync` and `'static` qualifies (a plain `fn` pointer too), so an embedding layer can
+/// compose its own accessor with this one.
+pub trait GetState<T>: Fn(&mut T) -> &mut WasiState + Send + Sync + Copy + 'static {}
+
+impl<T, F> GetState<T> for F where F: Fn(&mut T) -> &mut WasiState + Send + Sync + Copy + 'static {}
 
 /// Calls one import's implementation, through the tracer when tracing is on (and, with a
 /// `$traceable` of `false`, never: the benchmarks' baseline with tracing compiled out).
@@ -107,6 +165,7 @@ macro_rules! call_import {
         }
     };
 }
+#[cfg(feature = "tokio")]
 pub(crate) use call_import;
 
 /// Adds every import of both WASI 0.1 snapshots (`wasi_snapshot_preview1` and
@@ -116,7 +175,7 @@ pub(crate) use call_import;
 /// `get` finds the [`WasiState`] inside the store's data.
 pub fn add_to_linker_sync<T: 'static>(
     linker: &mut Linker<T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     add_snapshot_to_linker_sync(linker, Snapshot::Preview1, get)?;
     add_snapshot_to_linker_sync(linker, Snapshot::Unstable, get)
@@ -126,7 +185,7 @@ pub fn add_to_linker_sync<T: 'static>(
 pub fn add_snapshot_to_linker_sync<T: 'static>(
     linker: &mut Linker<T>,
     snapshot: Snapshot,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     link_sync::<T, true>(linker, snapshot, get)
 }
@@ -136,7 +195,7 @@ pub fn add_snapshot_to_linker_sync<T: 'static>(
 #[doc(hidden)]
 pub fn add_to_linker_sync_untraced<T: 'static>(
     linker: &mut Linker<T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     link_sync::<T, false>(linker, Snapshot::Preview1, get)?;
     link_sync::<T, false>(linker, Snapshot::Unstable, get)
@@ -145,7 +204,7 @@ pub fn add_to_linker_sync_untraced<T: 'static>(
 fn link_sync<T: 'static, const TRACEABLE: bool>(
     linker: &mut Linker<T>,
     snapshot: Snapshot,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     macro_rules! link_each {
         (
@@ -181,7 +240,7 @@ fn link_sync<T: 'static, const TRACEABLE: bool>(
 #[inline]
 pub(crate) fn with_guest<T: 'static, R>(
     caller: &mut Caller<'_, T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
     call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
 ) -> wasmtime::Result<R> {
     let memory = match &get(caller.data_mut()).memory {
@@ -205,7 +264,7 @@ pub(crate) fn with_guest<T: 'static, R>(
 #[cold]
 fn resolve_memory<T: 'static>(
     caller: &mut Caller<'_, T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> Option<GuestMemoryHandle> {
     let memory = match caller.get_export("memory")? {
         Extern::Memory(memory) => GuestMemoryHandle::Plain(memory),

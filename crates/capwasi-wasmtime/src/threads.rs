@@ -49,6 +49,10 @@ pub struct WasiThreads<T: 'static> {
     /// wasi-threads shares one memory between instances; a module without a shared memory
     /// would give each thread a memory of its own, so spawning is refused.
     shares_memory: bool,
+    /// Instantiate and run each thread with `instantiate_async`/`call_async` (the linker
+    /// holds async imports), on a Tokio runtime of the thread's own.
+    #[cfg(feature = "tokio")]
+    use_async: bool,
 }
 
 impl<T: Clone + Send + 'static> WasiThreads<T> {
@@ -70,6 +74,8 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
             exit: OnceLock::new(),
             shares_memory,
             configure_store: Box::new(|_| Ok(())),
+            #[cfg(feature = "tokio")]
+            use_async: false,
             on_exit: Box::new(|exit| {
                 if let ThreadExit::Trap(message) = exit {
                     eprintln!("error: {message}");
@@ -101,6 +107,15 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
         self
     }
 
+    /// Runs each thread through the async API, for a linker made with
+    /// [`crate::add_to_linker_async`]: every new thread gets a current-thread Tokio runtime
+    /// of its own, since it is a new OS thread outside the embedder's runtime.
+    #[cfg(feature = "tokio")]
+    pub fn use_async(mut self, use_async: bool) -> Self {
+        self.use_async = use_async;
+        self
+    }
+
     /// How a spawned thread ended the program, if one did.
     pub fn exit(&self) -> Option<&ThreadExit> {
         self.exit.get()
@@ -112,8 +127,10 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
     }
 
     /// Starts `wasi_thread_start(tid, start_arg)` on a new OS thread with store data `data`;
-    /// returns the thread id, or a negative value if the thread cannot be created.
-    fn spawn(self: &Arc<Self>, data: T, start_arg: i32) -> i32 {
+    /// returns the thread id, or a negative value if the thread cannot be created. This is
+    /// what `thread-spawn` does; it is public for embedding layers that link `thread-spawn`
+    /// themselves.
+    pub fn spawn(self: &Arc<Self>, data: T, start_arg: i32) -> i32 {
         if !self.shares_memory {
             return -1;
         }
@@ -161,10 +178,10 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
 
     fn run_thread(&self, data: T, tid: i32, start_arg: i32) -> Result<(), ThreadExit> {
         let mut store = Store::new(self.module.engine(), data);
-        let result = (self.configure_store)(&mut store)
-            .and_then(|()| self.linker.instantiate(&mut store, &self.module))
-            .and_then(|instance| instance.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start"))
-            .and_then(|start| start.call(&mut store, (tid, start_arg)));
+        #[cfg(feature = "tokio")]
+        let result = if self.use_async { self.run_thread_async(&mut store, tid, start_arg) } else { self.run_thread_sync(&mut store, tid, start_arg) };
+        #[cfg(not(feature = "tokio"))]
+        let result = self.run_thread_sync(&mut store, tid, start_arg);
         match result {
             Ok(()) => Ok(()),
             Err(err) => Err(match err.downcast_ref::<I32Exit>() {
@@ -172,6 +189,24 @@ impl<T: Clone + Send + 'static> WasiThreads<T> {
                 None => ThreadExit::Trap(format!("{err:?}")),
             }),
         }
+    }
+
+    fn run_thread_sync(&self, store: &mut Store<T>, tid: i32, start_arg: i32) -> wasmtime::Result<()> {
+        (self.configure_store)(store)?;
+        let instance = self.linker.instantiate(&mut *store, &self.module)?;
+        let start = instance.get_typed_func::<(i32, i32), ()>(&mut *store, "wasi_thread_start")?;
+        start.call(store, (tid, start_arg))
+    }
+
+    #[cfg(feature = "tokio")]
+    fn run_thread_async(&self, store: &mut Store<T>, tid: i32, start_arg: i32) -> wasmtime::Result<()> {
+        (self.configure_store)(store)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async {
+            let instance = self.linker.instantiate_async(&mut *store, &self.module).await?;
+            let start = instance.get_typed_func::<(i32, i32), ()>(&mut *store, "wasi_thread_start")?;
+            start.call_async(store, (tid, start_arg)).await
+        })
     }
 
     fn end_program(&self, exit: ThreadExit) {

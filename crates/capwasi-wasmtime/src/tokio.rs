@@ -11,7 +11,7 @@
 //! - everything else (`clock_time_get`, `fd_tell`, `random_get`, `args_get`, ...) is linked
 //!   with a plain `func_wrap`, exactly as in the sync linker: no future is boxed for it.
 
-use crate::{call_import, with_guest, Snapshot, WasiState};
+use crate::{call_import, with_guest, GetState, Snapshot};
 use capwasi::abi::poll::{wait_for_events, PollCall, PollWait, Waiter};
 use capwasi::abi::spec::{ImportSpec, Wait};
 use capwasi::abi::HostOutcome;
@@ -27,7 +27,7 @@ use wasmtime::{Caller, Linker};
 /// `instantiate_async`, call with `call_async`), on a Tokio runtime.
 pub fn add_to_linker_async<T: Send + 'static>(
     linker: &mut Linker<T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     add_snapshot_to_linker_async(linker, Snapshot::Preview1, get)?;
     add_snapshot_to_linker_async(linker, Snapshot::Unstable, get)
@@ -42,7 +42,7 @@ pub fn add_to_linker_async<T: Send + 'static>(
 pub fn add_snapshot_to_linker_async<T: Send + 'static>(
     linker: &mut Linker<T>,
     snapshot: Snapshot,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
 ) -> wasmtime::Result<()> {
     macro_rules! link_each {
         (
@@ -120,7 +120,7 @@ impl FromErrno for () {
 /// reactor without it (the core's waiting loop, with [`TokioWaiter`]), then write them.
 async fn poll_async<T: 'static>(
     caller: &mut Caller<'_, T>,
-    get: fn(&mut T) -> &mut WasiState,
+    get: impl GetState<T>,
     spec: &'static ImportSpec,
     args: &[u64],
     snapshot: Snapshot,
@@ -153,7 +153,7 @@ fn run<R>(wait: Wait, call: impl FnOnce() -> R) -> R {
 /// Awaits until file `fd` is ready for `interest`, unless the guest asked for `nonblock`
 /// (it wants `again`, not a wait) or the object cannot be waited on (then the call runs
 /// and may block, as in the sync linker).
-async fn wait_until_ready<T: 'static>(caller: &mut Caller<'_, T>, get: fn(&mut T) -> &mut WasiState, fd: u32, interest: Interest) {
+async fn wait_until_ready<T: 'static>(caller: &mut Caller<'_, T>, get: impl GetState<T>, fd: u32, interest: Interest) {
     let Ok(file) = get(caller.data_mut()).ctx.table.file(fd) else { return };
     // A regular file never makes a reader or writer wait: no syscalls to find that out.
     if file.file.filetype().is_ok_and(|kind| kind == capwasi::types::FileType::RegularFile) {

@@ -66,6 +66,29 @@ impl WasiCtx {
     pub fn env(&self) -> impl Iterator<Item = &str> {
         self.env.iter()
     }
+
+    /// Appends an argument after the context is built (before the guest runs: the `&mut`
+    /// means no store shares the context yet). For embedding layers whose API adds
+    /// arguments to a built context, as wasi-common's `push_arg` did; the builder is the
+    /// usual way. Refused as by [`WasiCtxBuilder::build`].
+    pub fn push_arg(&mut self, arg: &str) -> Result<(), BuildError> {
+        self.args.push(arg)
+    }
+
+    /// Appends an environment variable after the context is built, as
+    /// [`WasiCtx::push_arg`] does for arguments. Unlike [`WasiCtxBuilder::env`], an earlier
+    /// value of the same name stays too (appending cannot rewrite the list).
+    pub fn push_env(&mut self, key: &str, value: &str) -> Result<(), BuildError> {
+        check_env_name(key)?;
+        self.env.push(&format!("{key}={value}"))
+    }
+}
+
+fn check_env_name(key: &str) -> Result<(), BuildError> {
+    if key.is_empty() || key.contains('=') {
+        return Err(BuildError(format!("environment variable name {key:?} is empty or contains '='")));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for WasiCtx {
@@ -403,9 +426,7 @@ impl WasiCtxBuilder {
         }
         let mut env = StringArray::default();
         for (key, value) in &self.env {
-            if key.is_empty() || key.contains('=') {
-                return Err(BuildError(format!("environment variable name {key:?} is empty or contains '='")));
-            }
+            check_env_name(key)?;
             env.push(&format!("{key}={value}"))?;
         }
         let table = FdTable::new(self.max_fds);
@@ -473,6 +494,19 @@ mod tests {
     fn later_env_value_replaces_earlier() {
         let ctx = WasiCtx::builder().env("K", "1").env("K", "2").build().unwrap();
         assert_eq!(ctx.env().collect::<Vec<_>>(), ["K=2"]);
+    }
+
+    #[test]
+    fn push_arg_and_env_append_to_a_built_context() {
+        let mut ctx = WasiCtx::builder().arg("app").env("K", "1").build().unwrap();
+        ctx.push_arg("more").unwrap();
+        ctx.push_env("K", "2").unwrap();
+        assert_eq!(ctx.args().collect::<Vec<_>>(), ["app", "more"]);
+        assert_eq!(ctx.env().collect::<Vec<_>>(), ["K=1", "K=2"]);
+        assert_eq!(ctx.args.bytes(), b"app\0more\0");
+        assert!(ctx.push_arg("a\0b").is_err());
+        assert!(ctx.push_env("A=B", "c").is_err());
+        assert_eq!(ctx.args().count(), 2);
     }
 
     #[test]
