@@ -226,18 +226,7 @@ impl RequestServer {
         let is_async = matches!(self.host, RequestHost::CapwasiAsync | RequestHost::WasmtimeWasiAsync | RequestHost::FloorAsync);
         match &self.pre {
             Pre::Floor(pre) => {
-                let mut store = Store::new(pre.module().engine(), ());
-                if is_async {
-                    runtime().block_on(async {
-                        let instance = pre.instantiate_async(&mut store).await.expect("instantiating");
-                        let start = instance.get_typed_func::<(), ()>(&mut store, "_start").expect("_start");
-                        start.call_async(&mut store, ()).await.expect("running");
-                    });
-                } else {
-                    let instance = pre.instantiate(&mut store).expect("instantiating");
-                    let start = instance.get_typed_func::<(), ()>(&mut store, "_start").expect("_start");
-                    start.call(&mut store, ()).expect("running");
-                }
+                run(pre, Store::new(pre.module().engine(), ()), is_async);
                 Vec::new()
             }
             Pre::Capwasi(pre) => {
