@@ -1,9 +1,11 @@
 //! `capwasi`: run WASI Preview 1 programs from the command line.
 
+mod cache;
 mod compile;
 mod memdirs;
 mod options;
 mod run;
+mod startup;
 mod trace;
 
 use clap::{Parser, Subcommand};

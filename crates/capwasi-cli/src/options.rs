@@ -3,7 +3,8 @@
 
 use clap::Args;
 use std::path::PathBuf;
-use wasmtime::{bail, format_err, Cache, CacheConfig, Config, Engine, Result};
+use crate::cache::{ModuleCache, DEFAULT_MAX_BYTES};
+use wasmtime::{bail, format_err, Config, Engine, Result};
 
 /// How to build the engine.
 #[derive(Args, Debug, Default)]
@@ -12,7 +13,8 @@ pub struct EngineArgs {
     #[arg(short = 'W', value_name = "NAME[=y|n],...")]
     wasm: Vec<String>,
 
-    /// Codegen options: `cache=y|n` (compilation cache, on by default), `cache-dir=PATH`.
+    /// Codegen options: `cache=y|n` (compilation cache, on by default), `cache-dir=PATH`,
+    /// `cache-max-size=BYTES` (least recently used entries go beyond it; default 2 GiB).
     #[arg(short = 'C', value_name = "NAME[=VALUE],...")]
     codegen: Vec<String>,
 
@@ -38,6 +40,8 @@ pub struct EngineSetup {
     pub engine: Engine,
     /// Whether `-W threads` was given.
     pub wasm_threads: bool,
+    /// The compilation cache, unless turned off.
+    pub cache: Option<ModuleCache>,
     /// Limits to apply to every store.
     pub guard_rails: GuardRails,
 }
@@ -55,33 +59,45 @@ impl EngineArgs {
         }
         config.epoch_interruption(guard_rails.timeout.is_some());
         config.consume_fuel(guard_rails.fuel.is_some());
-        let (cache, cache_dir) = self.cache_settings()?;
-        if cache {
-            let dir = match cache_dir {
-                Some(dir) => dir,
-                None => default_cache_dir()?,
-            };
-            let mut cache_config = CacheConfig::new();
-            cache_config.with_directory(dir);
-            config.cache(Some(Cache::new(cache_config)?));
-        }
+        let cache = self.module_cache()?;
         config.parallel_compilation(true);
-        Ok(EngineSetup { engine: Engine::new(&config)?, wasm_threads, guard_rails })
+        Ok(EngineSetup { engine: Engine::new(&config)?, wasm_threads, cache, guard_rails })
     }
 
-    fn cache_settings(&self) -> Result<(bool, Option<PathBuf>)> {
-        let mut cache = !self.no_cache;
-        let mut dir = None;
+    fn module_cache(&self) -> Result<Option<ModuleCache>> {
+        let settings = self.cache_settings()?;
+        if !settings.on {
+            return Ok(None);
+        }
+        let dir = match settings.dir {
+            Some(dir) => dir,
+            None => default_cache_dir()?,
+        };
+        Ok(Some(ModuleCache::new(dir, settings.max_bytes)))
+    }
+
+    fn cache_settings(&self) -> Result<CacheSettings> {
+        let mut settings = CacheSettings { on: !self.no_cache, dir: None, max_bytes: DEFAULT_MAX_BYTES };
         for item in self.codegen.iter().flat_map(|list| list.split(',')).filter(|item| !item.is_empty()) {
             match item.split_once('=').unwrap_or((item, "y")) {
-                ("cache", "y" | "yes" | "true") => cache = !self.no_cache,
-                ("cache", "n" | "no" | "false") => cache = false,
-                ("cache-dir", path) => dir = Some(PathBuf::from(path)),
-                _ => bail!("-C {item}: unknown codegen option (known: cache=y|n, cache-dir=PATH)"),
+                ("cache", "y" | "yes" | "true") => settings.on = !self.no_cache,
+                ("cache", "n" | "no" | "false") => settings.on = false,
+                ("cache-dir", path) => settings.dir = Some(PathBuf::from(path)),
+                ("cache-max-size", bytes) => {
+                    settings.max_bytes = bytes.parse().map_err(|_| format_err!("-C {item}: expected a size in bytes"))?
+                }
+                _ => bail!("-C {item}: unknown codegen option (known: cache=y|n, cache-dir=PATH, cache-max-size=BYTES)"),
             }
         }
-        Ok((cache, dir))
+        Ok(settings)
     }
+}
+
+/// What `-C` and `--no-cache` say of the compilation cache.
+struct CacheSettings {
+    on: bool,
+    dir: Option<PathBuf>,
+    max_bytes: u64,
 }
 
 /// `$XDG_CACHE_HOME/capwasi`, else `$HOME/.cache/capwasi`.

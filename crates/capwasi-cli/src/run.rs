@@ -4,11 +4,13 @@ use wasmtime::error::Context as _;
 use wasmtime::{bail, format_err as anyhow, Result};
 use capwasi::WasiCtx;
 use capwasi_os::{OsTcpListener, WasiCtxBuilderExt};
-use crate::options::{wasi_options, EngineArgs, GuardRails, WasiOptions};
+use crate::cache::{Loaded, ModuleCache};
+use crate::startup::Phases;
+use crate::options::{wasi_options, EngineArgs, EngineSetup, GuardRails, WasiOptions};
 use crate::memdirs::{MemDirArgs, MemDirs};
 use crate::trace::TraceArgs;
 use capwasi_wasmtime::threads::{add_thread_spawn_to_linker, define_shared_memory, imports_shared_memory, WasiThreads};
-use capwasi_wasmtime::{add_to_linker_sync, exit_code, WasiState};
+use capwasi_wasmtime::{add_to_linker_sync_for, exit_code, WasiState};
 use std::sync::Arc;
 use clap::Args;
 use std::process::ExitCode;
@@ -133,23 +135,34 @@ impl RunCommand {
     }
 
     fn run(&self) -> Result<ExitCode, Failure> {
+        let mut phases = Phases::start();
         let wasi = wasi_options(&self.wasi).map_err(Failure::Host)?;
         let wasi_threads = wasi.threads;
         let setup = self.engine.engine(wasi_threads, self.fuel).map_err(Failure::Host)?;
-        let (engine, rails) = (setup.engine, setup.guard_rails);
-        let threads = wasi_threads || setup.wasm_threads;
-        let module = self.load_module(&engine).map_err(Failure::Host)?;
-        let (ctx, mem_dirs) = self.build_ctx(&wasi).map_err(Failure::Host)?;
+        phases.end("engine");
+        let loaded = self.load_module(&setup.engine, setup.cache.as_ref()).map_err(Failure::Host)?;
+        phases.end("module");
+        let outcome = self.run_module(&setup, &wasi, &loaded.module, phases);
+        // A compiled module is stored however the program ended: the next run starts warm.
+        loaded.finish();
+        outcome
+    }
 
-        let mut linker: Linker<Host> = Linker::new(&engine);
-        add_to_linker_sync(&mut linker, |host| &mut host.wasi).map_err(Failure::Host)?;
+    fn run_module(&self, setup: &EngineSetup, wasi: &WasiOptions, module: &Module, mut phases: Phases) -> Result<ExitCode, Failure> {
+        let (engine, rails) = (&setup.engine, setup.guard_rails);
+        let threads = wasi.threads || setup.wasm_threads;
+        let (ctx, mem_dirs) = self.build_ctx(wasi).map_err(Failure::Host)?;
+        phases.end("context");
+
+        let mut linker: Linker<Host> = Linker::new(engine);
+        add_to_linker_sync_for(&mut linker, module, |host| &mut host.wasi).map_err(Failure::Host)?;
         add_thread_spawn_to_linker(&mut linker, |host| host.threads.as_ref()).map_err(Failure::Host)?;
         let host = Host { wasi: WasiState::new(ctx), threads: None, limits: store_limits(&rails) };
-        let mut store = Store::new(&engine, host);
+        let mut store = Store::new(engine, host);
         apply_guard_rails(&mut store, &rails).map_err(Failure::Host)?;
         if threads {
-            define_shared_memory(&mut linker, &mut store, &module, |host| &mut host.wasi).map_err(Failure::Host)?;
-        } else if imports_shared_memory(&module) {
+            define_shared_memory(&mut linker, &mut store, module, |host| &mut host.wasi).map_err(Failure::Host)?;
+        } else if imports_shared_memory(module) {
             return Err(Failure::Host(anyhow!("module imports a shared memory (a wasi-threads program): run it with -S threads")));
         }
         let linker = Arc::new(linker);
@@ -166,9 +179,12 @@ impl RunCommand {
                 engine.increment_epoch();
             });
         }
+        phases.end("linker and store");
         let instance = linker
-            .instantiate(&mut store, &module)
+            .instantiate(&mut store, module)
             .map_err(|e| classify(e, "cannot instantiate module"))?;
+        phases.end("instantiation");
+        phases.report();
 
         let outcome = match &self.invoke {
             None => {
@@ -192,11 +208,15 @@ impl RunCommand {
     }
 
     /// Compiles (or fetches from the cache) the module; a precompiled one only when allowed.
-    fn load_module(&self, engine: &Engine) -> Result<Module> {
+    fn load_module(&self, engine: &Engine, cache: Option<&ModuleCache>) -> Result<Loaded> {
         let path = self.module();
         let bytes = std::fs::read(path).with_context(|| format!("cannot read module `{path}`"))?;
         if Engine::detect_precompiled(&bytes).is_none() {
-            return Module::new(engine, &bytes).map_err(|err| match crate::options::feature_needed(&err) {
+            let loaded = match cache {
+                Some(cache) => cache.load(engine, &bytes),
+                None => Module::new(engine, &bytes).map(Loaded::from),
+            };
+            return loaded.map_err(|err| match crate::options::feature_needed(&err) {
                 Some(flag) => anyhow!("cannot load module `{path}`: {err:#}; it needs `-W {flag}=y`"),
                 None => err.context(format!("cannot load module `{path}`")),
             });
@@ -206,7 +226,9 @@ impl RunCommand {
         }
         // SAFETY: the user vouched for this file with --allow-precompiled; Wasmtime still
         // checks that it was compiled by this version for this configuration.
-        unsafe { Module::deserialize(engine, &bytes) }.with_context(|| format!("cannot load precompiled module `{path}`"))
+        let module = unsafe { Module::deserialize_file(engine, path) }
+            .with_context(|| format!("cannot load precompiled module `{path}`"))?;
+        Ok(Loaded::from(module))
     }
 
     fn build_ctx(&self, wasi: &WasiOptions) -> Result<(WasiCtx, MemDirs)> {

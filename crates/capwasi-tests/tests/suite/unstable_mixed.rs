@@ -9,8 +9,8 @@ use capwasi::WasiCtx;
 use capwasi_os::OsTcpListener;
 use capwasi_tests::{engine, Guest};
 use capwasi_wasmtime::{
-    add_snapshot_to_linker_async, add_snapshot_to_linker_sync, add_to_linker_async, add_to_linker_sync, exit_code, Snapshot,
-    WasiState,
+    add_snapshot_to_linker_async, add_snapshot_to_linker_sync, add_to_linker_async, add_to_linker_sync, add_to_linker_sync_for,
+    exit_code, Snapshot, WasiState,
 };
 use std::fs;
 use wasmtime::{Linker, Module, Store};
@@ -393,3 +393,41 @@ fn unstable_glue_links_either_snapshot_or_both() {
     assert_eq!(defined(&|l| add_to_linker_async(l, |s| s).unwrap()), both);
 }
 
+
+#[test]
+fn a_linker_for_one_module_defines_exactly_its_wasi_imports_of_both_snapshots() {
+    // fd_write from each snapshot, plus preview1's clock_time_get; an unrelated import too.
+    let wat = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func (param i32 i64 i32) (result i32)))
+  (import "wasi_unstable" "fd_write" (func $old_write (param i32 i32 i32 i32) (result i32)))
+  (import "env" "tick" (func))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "ab")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 1))
+    (if (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)) (then (unreachable)))
+    (i32.store (i32.const 0) (i32.const 17))
+    (if (call $old_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)) (then (unreachable)))))"#;
+    let module = Module::new(engine(), wat::parse_str(wat).unwrap()).unwrap();
+    let mut linker: Linker<WasiState> = Linker::new(engine());
+    add_to_linker_sync_for(&mut linker, &module, |state| state).unwrap();
+    let stdout = WritePipe::new_in_memory();
+    let mut store = Store::new(engine(), WasiState::new(WasiCtx::builder().stdout(stdout.clone()).build().unwrap()));
+    let mut defined: Vec<String> = linker.iter(&mut store).map(|(m, n, _)| format!("{m}::{n}")).collect();
+    defined.sort();
+    assert_eq!(
+        defined,
+        ["wasi_snapshot_preview1::clock_time_get", "wasi_snapshot_preview1::fd_write", "wasi_unstable::fd_write"]
+    );
+    linker.func_wrap("env", "tick", || {}).unwrap();
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap().call(&mut store, ()).unwrap();
+    assert_eq!(stdout.contents_lossy(), "ab", "both snapshots' fd_write ran on the one context");
+
+    // A module with no WASI imports gets nothing defined.
+    let mut empty: Linker<WasiState> = Linker::new(engine());
+    add_to_linker_sync_for(&mut empty, &Module::new(engine(), "(module)").unwrap(), |state| state).unwrap();
+    assert_eq!(empty.iter(&mut store).count(), 0);
+}
