@@ -275,8 +275,14 @@ impl WasiDir for OsDir {
         // symlink there (POSIX); cap-std's no-follow stat would drop it.
         // `name/.` names the same thing as `name/` (cap-std would stat `name` itself).
         let trailing_slash = path_shape::ends_in_slash(path) || path.ends_with("/.");
-        let meta = if follow || trailing_slash { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
-        let stat = stat::filestat_of(&meta.map_err(from_io)?);
+        let follow = follow || trailing_slash;
+        let stat = match stat_beneath(&self.dir, path, follow) {
+            Some(stat) => stat?,
+            None => {
+                let meta = if follow { self.dir.metadata(path) } else { self.dir.symlink_metadata(path) };
+                stat::filestat_of(&meta.map_err(from_io)?)
+            }
+        };
         if trailing_slash && stat.filetype != FileType::Directory {
             return Err(Error::new(Errno::Notdir).context(format_args!("{path:?} is not a directory")));
         }
@@ -342,6 +348,47 @@ impl WasiDir for OsDir {
     }
 }
 
+/// The stat of `path` beneath `dir`, resolved by the kernel as cap-std resolves it (an
+/// `O_PATH` open with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`), then `fstat` and close:
+/// cap-std's `metadata` makes the same open but asks `statx` through std and converts two
+/// metadata types on the way, a fifth of the user-space time of a `path_filestat_get`.
+/// `None` when `openat2` cannot answer (kernels before 5.6, seccomp sandboxes that refuse
+/// it, renames racing every try): cap-std then decides, with its manual resolution.
+#[cfg(target_os = "linux")]
+fn stat_beneath(dir: &cap_std::fs::Dir, path: &str, follow: bool) -> Option<Result<Filestat>> {
+    use rustix::fs::{openat2, Mode, OFlags as HostFlags, ResolveFlags};
+    use rustix::io::Errno as HostErrno;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static UNAVAILABLE: AtomicBool = AtomicBool::new(false);
+    if UNAVAILABLE.load(Ordering::Relaxed) {
+        return None;
+    }
+    let flags = if follow { HostFlags::PATH | HostFlags::CLOEXEC } else { HostFlags::PATH | HostFlags::CLOEXEC | HostFlags::NOFOLLOW };
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    for _ in 0..4 {
+        match openat2(dir, path, flags, Mode::empty(), resolve) {
+            Ok(fd) => return Some(fd_filestat(fd.as_fd())),
+            // A rename somewhere on the host raced the lookup: try again.
+            Err(HostErrno::AGAIN) => {}
+            Err(HostErrno::NOSYS) => {
+                UNAVAILABLE.store(true, Ordering::Relaxed);
+                return None;
+            }
+            // What some seccomp policies answer for a syscall they do not allow.
+            Err(HostErrno::PERM) => return None,
+            // The path leads out of the directory (`..`, an absolute symlink).
+            Err(HostErrno::XDEV) => return Some(Err(Error::escape(format_args!("{path:?} leaves the directory")))),
+            Err(err) => return Some(Err(from_rustix(err))),
+        }
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stat_beneath(_dir: &cap_std::fs::Dir, _path: &str, _follow: bool) -> Option<Result<Filestat>> {
+    None
+}
+
 fn time_spec(time: SetTime) -> Option<SystemTimeSpec> {
     match time {
         SetTime::Keep => None,
@@ -368,6 +415,27 @@ mod tests {
         })
         .unwrap();
         (names, next)
+    }
+
+    #[test]
+    fn stat_at_paths_out_of_the_directory_are_perm_and_links_unfollowed_are_the_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("inner")).unwrap();
+        std::fs::write(tmp.path().join("secret"), "12345").unwrap();
+        let dir = OsDir::open_ambient(tmp.path().join("inner")).unwrap();
+        std::fs::create_dir(tmp.path().join("inner/d")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("inner/d/abs")).unwrap();
+        std::os::unix::fs::symlink("../../secret", tmp.path().join("inner/d/up")).unwrap();
+        std::os::unix::fs::symlink("../d", tmp.path().join("inner/d/self")).unwrap();
+        for path in ["..", "d/../..", "d/../../secret", "d/abs", "d/up", "d/abs/", "d/self/up"] {
+            assert_eq!(dir.stat_at(path, true).unwrap_err().errno(), Errno::Perm, "{path}");
+        }
+        for path in ["d/abs", "d/up"] {
+            assert_eq!(dir.stat_at(path, false).unwrap().filetype, FileType::SymbolicLink, "{path}");
+        }
+        assert_eq!(dir.stat_at("d/self/..", true).unwrap().filetype, FileType::Directory);
+        assert_eq!(dir.stat_at("d/self/", false).unwrap().filetype, FileType::Directory);
+        assert_eq!(dir.stat_at("d/nothing", true).unwrap_err().errno(), Errno::Noent);
     }
 
     #[test]

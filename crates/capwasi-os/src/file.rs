@@ -8,6 +8,7 @@ use rustix::fs::{OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, Seek, SeekFrom};
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// A host file opened through cap-std.
 ///
@@ -15,8 +16,14 @@ use std::os::fd::{AsFd, BorrowedFd};
 pub struct OsFile {
     file: cap_std::fs::File,
     /// Known at open when the open had to `fstat` anyway; otherwise asked on first use.
-    filetype: std::sync::OnceLock<FileType>,
+    /// A `FileType` as its `u8`, or [`TYPE_NOT_ASKED`]: a plain atomic, because setting a
+    /// `OnceLock` takes `Once`'s slow path, a measurable share of an `open` + `fstat` +
+    /// `close` (the type never changes, so two threads that both ask store the same value).
+    filetype: AtomicU8,
 }
+
+/// [`OsFile::filetype`] before anyone asked.
+const TYPE_NOT_ASKED: u8 = u8::MAX;
 
 impl OsFile {
     /// Wraps an open file.
@@ -27,12 +34,12 @@ impl OsFile {
 
     /// Wraps an open file whose type the caller already knows (saves an `fstat`).
     pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> OsFile {
-        OsFile { file, filetype: std::sync::OnceLock::from(filetype) }
+        OsFile { file, filetype: AtomicU8::new(filetype as u8) }
     }
 
     /// Wraps an open non-directory whose type nobody has asked for yet.
     pub(crate) fn with_unknown_filetype(file: cap_std::fs::File) -> OsFile {
-        OsFile { file, filetype: std::sync::OnceLock::new() }
+        OsFile { file, filetype: AtomicU8::new(TYPE_NOT_ASKED) }
     }
 
     /// Wraps a file opened by std (for host-chosen stdin files and the like).
@@ -51,11 +58,12 @@ impl WasiFile for OsFile {
         self
     }
     fn filetype(&self) -> Result<FileType> {
-        if let Some(known) = self.filetype.get() {
-            return Ok(*known);
+        if let Some(known) = stat::filetype_of_u8(self.filetype.load(Ordering::Relaxed)) {
+            return Ok(known);
         }
         let found = stat::filetype(rustix::fs::fstat(&self.file).map_err(from_rustix)?.st_mode as u32);
-        Ok(*self.filetype.get_or_init(|| found))
+        self.filetype.store(found as u8, Ordering::Relaxed);
+        Ok(found)
     }
     fn filestat(&self) -> Result<Filestat> {
         fd_filestat(self.file.as_fd())

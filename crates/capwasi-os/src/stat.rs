@@ -9,6 +9,21 @@ pub(crate) fn filetype(mode: u32) -> FileType {
     filetype_of_dirent(HostType::from_raw_mode(mode as _))
 }
 
+/// The WASI file type stored as its `u8`; `None` for any other byte.
+pub(crate) fn filetype_of_u8(raw: u8) -> Option<FileType> {
+    Some(match raw {
+        0 => FileType::Unknown,
+        1 => FileType::BlockDevice,
+        2 => FileType::CharacterDevice,
+        3 => FileType::Directory,
+        4 => FileType::RegularFile,
+        5 => FileType::SocketDgram,
+        6 => FileType::SocketStream,
+        7 => FileType::SymbolicLink,
+        _ => return None,
+    })
+}
+
 /// The WASI type of a directory entry as the kernel's listing reports it.
 pub(crate) fn filetype_of_dirent(host: HostType) -> FileType {
     match host {
