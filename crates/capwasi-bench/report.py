@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Writes RESULTS.md from criterion's output (and cli-results.json, if present).
+"""Writes RESULTS.md from criterion's output (and the JSON files below, if present).
 
 Reads target/criterion/<workload>/<variant>/new/{estimates,benchmark}.json as left by
 `cargo bench -p capwasi-bench`, crates/capwasi-bench/cli-results.json as left by
-cli_compare.sh, and crates/capwasi-bench/many-results.json as left by
-`examples/many_guests.rs --json`. Standard library only.
+cli_compare.sh, crates/capwasi-bench/real-results.json as left by real_programs.sh, and
+crates/capwasi-bench/many-results.json as left by `examples/many_guests.rs --json`.
+Standard library only.
 
-    python3 crates/capwasi-bench/report.py [--criterion DIR] [--cli FILE] [--many FILE] [--out FILE]
+    python3 crates/capwasi-bench/report.py [--criterion DIR] [--cli FILE] [--real FILE] [--many FILE] [--out FILE]
 """
 
 import argparse
@@ -513,6 +514,37 @@ def cli_section(cli):
     return lines
 
 
+def real_section(real):
+    """The "Real programs" table: whole-process wall time under `capwasi run` and
+    `wasmtime run` 49, warm and cold compilation cache, with the goal per mode."""
+    lines = [
+        "## Real programs (`real_programs.sh`)",
+        "",
+        f"Whole-process wall time, median of {real.get('runs', '?')} runs, capwasi "
+        f"(`{real.get('capwasi_commit', '?')}`) and {real.get('wasmtime', 'wasmtime 49')} alternating, "
+        f"{real.get('generated', '?')}; load average {real.get('load_at_start', 0):.1f} at the start, "
+        f"{real.get('load_at_end', 0):.1f} at the end. Warm: {real.get('warm', '?')}. "
+        f"Cold: {real.get('cold', '?')}. User and system CPU time and max RSS (from wait4) are in "
+        "real-results.json. Goal: capwasi / wasmtime 49 ≤ 0.95x warm, ≤ 1.0x cold.",
+        "",
+        "| program | module | mode | capwasi | wasmtime 49 | capwasi / wasmtime 49 | goal | |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    met = total = 0
+    for entry in real.get("programs", []):
+        for mode, m in entry.get("modes", {}).items():
+            total += 1
+            met += bool(m["met"])
+            lines.append(
+                f"| {entry['program']} | {entry['module_mb']:.1f} MB | {mode} | {m['capwasi']['wall']:.3f} s "
+                f"| {m['wasmtime49']['wall']:.3f} s | {m['ratio']:.2f}x | ≤ {m['goal']:.2f}x "
+                f"| {'met' if m['met'] else 'missed'} |")
+    lines += ["", f"Met: {met} of {total}.", "", "Workloads:", ""]
+    for entry in real.get("programs", []):
+        lines.append(f"- **{entry['program']}** ({entry['version']}, `{entry['module']}`): {entry['workload']}.")
+    return lines
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
@@ -520,6 +552,7 @@ def main():
     ap.add_argument("--cli", type=Path, default=CRATE / "cli-results.json")
     ap.add_argument("--out", type=Path, default=CRATE / "RESULTS.md")
     ap.add_argument("--many", type=Path, default=CRATE / "many-results.json")
+    ap.add_argument("--real", type=Path, default=CRATE / "real-results.json")
     args = ap.parse_args()
 
     cli = json.loads(args.cli.read_text()) if args.cli.exists() else None
@@ -550,6 +583,10 @@ def main():
         lines += [""] + cli_section(cli)
     else:
         lines += ["", "CLI-level comparison: not run (`crates/capwasi-bench/cli_compare.sh`)."]
+    if args.real.exists():
+        lines += [""] + real_section(json.loads(args.real.read_text()))
+    else:
+        lines += ["", "Real programs: not run (`crates/capwasi-bench/real_programs.sh`)."]
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
 

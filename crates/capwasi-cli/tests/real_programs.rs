@@ -89,36 +89,21 @@ fn build(name: &str, sources: &[PathBuf], identity: &[PathBuf], flags: &[&str]) 
     out
 }
 
-/// Flags every real program is built with: WASI lacks signals and process clocks; wasi-libc
-/// emulates what these programs use of them (signal(), clock()).
-const EMULATED: &[&str] = &[
-    "-D_WASI_EMULATED_SIGNAL",
-    "-D_WASI_EMULATED_PROCESS_CLOCKS",
-    "-D_WASI_EMULATED_GETPID",
-    "-lwasi-emulated-signal",
-    "-lwasi-emulated-process-clocks",
-    "-lwasi-emulated-getpid",
-];
+/// The compiler flags of a real program: `tests/real_programs/NAME.flags`, one a line (`#`
+/// starts a comment line). crates/capwasi-bench/real_programs.sh builds from the same files.
+fn flags(name: &str) -> Vec<String> {
+    let path = helpers().join(format!("{name}.flags"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(String::from).collect()
+}
 
 /// The Lua 5.4 interpreter (`lua SCRIPT ARGS...`), from `onelua.c`.
 fn lua() -> &'static str {
     static LUA: OnceLock<String> = OnceLock::new();
     LUA.get_or_init(|| {
         let lua = third_party().join("lua54");
-        let mut flags = vec![
-            "-O2",
-            "-Wno-deprecated-declarations",
-            // Lua's ISO C fallback for os.tmpname needs L_tmpnam, which wasi-libc lacks.
-            "-DL_tmpnam=32",
-            // setjmp/longjmp (Lua's errors) as the new, exnref wasm exception instructions.
-            "-mexception-handling",
-            "-mllvm",
-            "-wasm-enable-sjlj",
-            "-mllvm",
-            "-wasm-use-legacy-eh=false",
-            "-lsetjmp",
-        ];
-        flags.extend_from_slice(EMULATED);
+        let flags = flags("lua");
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let sources = [lua.join("onelua.c"), helpers().join("c_longjmp_tag.c"), helpers().join("wasi_stubs.c")];
         path_string(build("lua", &sources, &[lua.join(".capwasi-source")], &flags))
     })
@@ -129,11 +114,8 @@ fn sqlite() -> &'static str {
     static SQLITE: OnceLock<String> = OnceLock::new();
     SQLITE.get_or_init(|| {
         let sqlite = third_party().join("sqlite");
-        // On WASI the amalgamation itself turns threads and extension loading off and picks
-        // the `unix-dotfile` VFS (locks are lock directories: WASI has no fcntl locks).
-        // -Os: half the compile time of -O2 (12 s instead of 24 s) and a smaller module.
-        let mut flags = vec!["-Os", "-Wno-deprecated-declarations"];
-        flags.extend_from_slice(EMULATED);
+        let flags = flags("sqlite3");
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let sources = [sqlite.join("shell.c"), sqlite.join("sqlite3.c"), helpers().join("wasi_stubs.c")];
         path_string(build("sqlite3", &sources, &[sqlite.join(".capwasi-source")], &flags))
     })
