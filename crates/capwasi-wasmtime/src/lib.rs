@@ -157,7 +157,7 @@ macro_rules! call_import {
     };
     ($traceable:expr; $ctx:ident, $mem:ident, $spec:path, $ret:ty, $imp:path, $($arg:ident),*) => {
         if $traceable {
-            capwasi::abi::trace::call(&$spec, || [$($arg as u64),*], $ctx, $mem, |ctx, mem| {
+            capwasi::abi::trace::call(&$spec, move || [$($arg as u64),*], $ctx, $mem, move |ctx, mem| {
                 HostOutcome::<$ret>::into_wasm($imp(ctx, mem, $($arg),*))
             })
         } else {
@@ -237,7 +237,7 @@ fn link_sync<T: 'static, const TRACEABLE: bool>(
                         $module,
                         stringify!($name),
                         move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
-                            with_guest(&mut caller, get, |ctx, mem| {
+                            with_guest(&mut caller, get, move |ctx, mem| {
                                 call_import!(TRACEABLE; ctx, mem, $spec, $ret, $imp, $($arg),*)
                             })
                         },
@@ -261,6 +261,25 @@ fn link_sync<T: 'static, const TRACEABLE: bool>(
 /// to a Wasmtime error.
 #[inline]
 pub(crate) fn with_guest<T: 'static, R>(
+    caller: &mut Caller<'_, T>,
+    get: impl GetState<T>,
+    call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
+) -> wasmtime::Result<R> {
+    // The common case, a plain memory already found, copies the handle out and borrows the
+    // bytes and the context in one split of the store; everything else takes the slow path.
+    if let Some(GuestMemoryHandle::Plain(memory)) = get(caller.data_mut()).memory {
+        let (bytes, data) = memory.data_and_store_mut(&mut *caller);
+        return match call(&get(data).ctx, &mut GuestMemory::unshared(bytes)) {
+            Ok(value) => Ok(value),
+            Err(end) => Err(termination_to_error(end)),
+        };
+    }
+    with_guest_slow(caller, get, call)
+}
+
+/// [`with_guest`] for a shared memory, a memory not yet looked up, or a module without one.
+#[inline(never)]
+fn with_guest_slow<T: 'static, R>(
     caller: &mut Caller<'_, T>,
     get: impl GetState<T>,
     call: impl FnOnce(&WasiCtx, &mut GuestMemory<'_>) -> Result<R, Termination>,
@@ -297,6 +316,8 @@ fn resolve_memory<T: 'static>(
     Some(memory)
 }
 
+#[cold]
+#[inline(never)]
 fn termination_to_error(end: Termination) -> wasmtime::Error {
     match end {
         Termination::Exit(exit) => wasmtime::Error::new(exit),

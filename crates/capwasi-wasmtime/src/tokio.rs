@@ -58,7 +58,7 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                         $module,
                         stringify!($name),
                         move |mut caller: Caller<'_, T>, $($arg: $ty),*| -> wasmtime::Result<$ret> {
-                            with_guest(&mut caller, get, |ctx, mem| call_import!(ctx, mem, $spec, $ret, $imp, $($arg),*))
+                            with_guest(&mut caller, get, move |ctx, mem| call_import!(ctx, mem, $spec, $ret, $imp, $($arg),*))
                         },
                     )?;
                 } else {
@@ -78,7 +78,7 @@ pub fn add_snapshot_to_linker_async<T: Send + 'static>(
                                     _ => {}
                                 }
                                 run(spec.wait, || {
-                                    with_guest(&mut caller, get, |ctx, mem| {
+                                    with_guest(&mut caller, get, move |ctx, mem| {
                                         call_import!(ctx, mem, $spec, $ret, $imp, $($arg),*)
                                     })
                                 })

@@ -156,6 +156,10 @@ impl Error {
     }
 
     /// Attaches a note for host logs; the errno is unchanged.
+    // Out of line and cold: notes are made on failure paths only, and formatting one inline
+    // would make every successful call of its caller pay for the frame it needs.
+    #[cold]
+    #[inline(never)]
     pub fn context(mut self, note: impl fmt::Display) -> Error {
         self.context = Some(note.to_string().into_boxed_str());
         self

@@ -110,10 +110,7 @@ impl<'a> GuestMemory<'a> {
         let start = ptr as usize;
         let end = start + len as usize; // cannot overflow: both are below 2^32 on a 64-bit host
         if end > self.len() {
-            return Err(Error::new(Errno::Fault).context(format_args!(
-                "guest range {ptr:#x}+{len} is outside memory of {} bytes",
-                self.len()
-            )));
+            return Err(outside_memory(ptr, len, self.len()));
         }
         Ok(start..end)
     }
@@ -323,6 +320,15 @@ impl<'a> GuestMemory<'a> {
             }
         }
     }
+}
+
+/// The `fault` of a guest range past the end of memory, made out of line so that the bounds
+/// check inlined into every ABI function is a compare and a branch.
+#[cold]
+#[inline(never)]
+fn outside_memory(ptr: u32, len: u32, memory_len: usize) -> Error {
+    Error::new(Errno::Fault)
+        .context(format_args!("guest range {ptr:#x}+{len} is outside memory of {memory_len} bytes"))
 }
 
 /// True when no two of the ranges share a byte.

@@ -17,12 +17,37 @@ pub fn clock_res_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, id: u32, resoluti
 /// `clock_time_get`: stores the time of clock `id` in nanoseconds; `precision` is a hint and
 /// is ignored, as every host clock here is read at full precision for the same cost.
 pub fn clock_time_get(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, id: u32, _precision: u64, time: u32) -> AbiResult {
-    let clock = clock(ctx, id)?;
-    let now = clock
-        .now()
-        .ok_or_else(|| Error::new(Errno::Overflow).context("clock reads before its origin"))?;
+    // No error is built on this path: the most frequent call of many programs stays a
+    // lookup, one clock read and one store (the reasons for a failure are found out of line).
+    let Some(now) = provided(ctx, id).and_then(|clock| clock.now()) else {
+        return Err(clock_time_failure(ctx, id).into());
+    };
     mem.write(time, nanos(now))?;
     Ok(())
+}
+
+/// The clock `raw` names, if the id is known and the context provides that clock.
+#[inline]
+fn provided(ctx: &WasiCtx, raw: u32) -> Option<&dyn WasiClock> {
+    let clocks = ctx.clocks();
+    let clock = match ClockId::from_raw(raw)? {
+        ClockId::Realtime => &clocks.realtime,
+        ClockId::Monotonic => &clocks.monotonic,
+        ClockId::ProcessCputime => clocks.process_cputime.as_ref()?,
+        ClockId::ThreadCputime => clocks.thread_cputime.as_ref()?,
+    };
+    Some(&**clock)
+}
+
+/// Why `clock_time_get` of clock `raw` failed: the id or the clock, or a reading before
+/// the clock's origin.
+#[cold]
+#[inline(never)]
+fn clock_time_failure(ctx: &WasiCtx, raw: u32) -> Error {
+    match clock(ctx, raw) {
+        Err(err) => err,
+        Ok(_) => Error::new(Errno::Overflow).context("clock reads before its origin"),
+    }
 }
 
 /// The clock `raw` names: `inval` for an unknown id, `notsup` for a CPU clock not provided.

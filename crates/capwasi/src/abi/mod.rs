@@ -85,12 +85,23 @@ impl HostOutcome<i32> for AbiResult {
     fn into_wasm(self) -> Result<i32, Termination> {
         match self {
             Ok(()) => Ok(Errno::Success as i32),
-            Err(AbiError::Errno(err)) => {
-                tracing::trace!(errno = err.errno().name(), note = err.context_note(), "wasi call failed");
-                Ok(err.errno() as i32)
-            }
-            Err(AbiError::Terminate(end)) => Err(end),
+            Err(err) => failed_into_wasm(err),
         }
+    }
+}
+
+/// The failure half of [`HostOutcome::into_wasm`], kept out of line: inlined, its event
+/// and moves made every call save six registers and reserve a frame even when it succeeded
+/// (callgrind: 25 instructions of a 385-instruction `clock_time_get`).
+#[cold]
+#[inline(never)]
+fn failed_into_wasm(err: AbiError) -> Result<i32, Termination> {
+    match err {
+        AbiError::Errno(err) => {
+            tracing::trace!(errno = err.errno().name(), note = err.context_note(), "wasi call failed");
+            Ok(err.errno() as i32)
+        }
+        AbiError::Terminate(end) => Err(end),
     }
 }
 
