@@ -1,7 +1,6 @@
 //! [`OsDir`]: a host directory granted to the guest, resolved only through cap-std.
 
 use crate::file::{fd_filestat, fd_set_times, from_rustix, from_io, OsFile};
-use crate::unknown_kind::OsUnknownKind;
 use crate::stat;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt, OpenOptionsSyncExt, SystemTimeSpec};
 use capwasi::dir::{OpenOptions, Opened, ReaddirEntry, ReaddirFlow, WasiDir};
@@ -233,7 +232,7 @@ impl WasiDir for OsDir {
         // One that must be a directory asks now, to refuse a file at once.
         let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path_shape::ends_in_slash(path);
         if !options.write && !must_be_dir {
-            return Ok(Opened::KindUnknown(Arc::new(OsUnknownKind::new(file))));
+            return Ok(Opened::KindUnknown(Arc::new(OsFile::with_unknown_filetype(file))));
         }
         let filetype = if options.write {
             None

@@ -1,5 +1,6 @@
 //! [`OsFile`]: a host file as a WASI file, plus the descriptor-level helpers stdio shares.
 
+use crate::dir::OsDir;
 use crate::stat;
 use capwasi::file::{Interest, Readiness, SetTime, WasiFile};
 use capwasi::types::{Advice, FdFlags, FileType, Filestat};
@@ -9,6 +10,7 @@ use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, Seek, SeekFrom};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// A host file opened through cap-std.
 ///
@@ -20,6 +22,9 @@ pub struct OsFile {
     /// `OnceLock` takes `Once`'s slow path, a measurable share of an `open` + `fstat` +
     /// `close` (the type never changes, so two threads that both ask store the same value).
     filetype: AtomicU8,
+    /// Only for a handle opened before its kind was known that turned out a directory: the
+    /// directory made of it (see `unknown_kind.rs`), so that every caller gets the same one.
+    pub(crate) as_dir: OnceLock<Arc<OsDir>>,
 }
 
 /// [`OsFile::filetype`] before anyone asked.
@@ -34,17 +39,23 @@ impl OsFile {
 
     /// Wraps an open file whose type the caller already knows (saves an `fstat`).
     pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> OsFile {
-        OsFile { file, filetype: AtomicU8::new(filetype as u8) }
+        OsFile { file, filetype: AtomicU8::new(filetype as u8), as_dir: OnceLock::new() }
     }
 
-    /// Wraps an open non-directory whose type nobody has asked for yet.
+    /// Wraps an open handle whose type nobody has asked for yet (possibly a directory, if it
+    /// goes into the table as an object of unknown kind).
     pub(crate) fn with_unknown_filetype(file: cap_std::fs::File) -> OsFile {
-        OsFile { file, filetype: AtomicU8::new(TYPE_NOT_ASKED) }
+        OsFile { file, filetype: AtomicU8::new(TYPE_NOT_ASKED), as_dir: OnceLock::new() }
     }
 
     /// Wraps a file opened by std (for host-chosen stdin files and the like).
     pub fn from_std(file: std::fs::File) -> Result<OsFile> {
         OsFile::new(cap_std::fs::File::from_std(file))
+    }
+
+    /// Remembers the type an `fstat` of this handle found.
+    pub(crate) fn learned_filetype(&self, filetype: FileType) {
+        self.filetype.store(filetype as u8, Ordering::Relaxed);
     }
 
     /// The underlying cap-std file.
@@ -62,7 +73,7 @@ impl WasiFile for OsFile {
             return Ok(known);
         }
         let found = stat::filetype(rustix::fs::fstat(&self.file).map_err(from_rustix)?.st_mode as u32);
-        self.filetype.store(found as u8, Ordering::Relaxed);
+        self.learned_filetype(found);
         Ok(found)
     }
     fn filestat(&self) -> Result<Filestat> {

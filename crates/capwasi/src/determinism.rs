@@ -363,7 +363,7 @@ impl WasiUnknownKind for VirtualUnknownKind {
     fn filestat(&self) -> Result<Filestat> {
         Ok(self.ids.stat(self.inner.filestat()?))
     }
-    fn resolve(&self, filetype: FileType) -> Result<Opened> {
-        Ok(self.ids.wrap(self.inner.resolve(filetype)?))
+    fn resolve(self: Arc<Self>, filetype: FileType) -> Result<Opened> {
+        Ok(self.ids.wrap(Arc::clone(&self.inner).resolve(filetype)?))
     }
 }

@@ -46,7 +46,10 @@ impl Opened {
     /// needed (the stat taken for it is dropped).
     pub fn resolved(self) -> Result<Opened> {
         match self {
-            Opened::KindUnknown(either) => either.resolve(either.filestat()?.filetype),
+            Opened::KindUnknown(either) => {
+                let filetype = either.filestat()?.filetype;
+                either.resolve(filetype)
+            }
             known => Ok(known),
         }
     }
@@ -59,7 +62,10 @@ pub trait WasiUnknownKind: Send + Sync + 'static {
 
     /// The object as a file or a directory, per `filetype` (what [`WasiUnknownKind::filestat`]
     /// reported). Called again, it answers the same object.
-    fn resolve(&self, filetype: FileType) -> Result<Opened>;
+    ///
+    /// It takes the `Arc` so that an object which already is a file (or a directory) can
+    /// answer itself, with no second allocation per open.
+    fn resolve(self: Arc<Self>, filetype: FileType) -> Result<Opened>;
 }
 
 /// One directory entry, as `fd_readdir` reports it.

@@ -208,7 +208,7 @@ impl FdTable {
         // The syscall runs without the table lock; two threads may both ask, and the
         // backend answers both with the same object.
         let stat = object.filestat()?;
-        let descriptor = Descriptor::of_kind(object.resolve(stat.filetype)?, base, inheriting)
+        let descriptor = Descriptor::of_kind(Arc::clone(&object).resolve(stat.filetype)?, base, inheriting)
             .ok_or_else(|| Error::new(Errno::Io).context("the backend did not resolve the object's kind"))?;
         let mut slots = self.write();
         if let Some(Some(Slot::KindUnknown { object: current, .. })) = slots.entries.get(fd as usize)
@@ -443,7 +443,7 @@ mod tests {
             self.stats.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(Filestat { filetype: self.filetype, size: 7, ..Filestat::default() })
         }
-        fn resolve(&self, filetype: FileType) -> Result<Opened> {
+        fn resolve(self: Arc<Self>, filetype: FileType) -> Result<Opened> {
             assert_eq!(filetype, self.filetype);
             Ok(self
                 .opened
