@@ -286,6 +286,72 @@ def criterion_section(results):
     return lines, verdicts
 
 
+# Issue 19's goals, each checked in this run against native, the floors and the peers.
+# (label, check) where check(results, cli, real) -> (met: bool | None, measured, floor)
+def issue19_goals(results, cli, real):
+    rows = []
+
+    def ratio_goal(workload, label, limit, floor_variant=None):
+        ratio = results.ratio(workload, "capwasi")
+        floor = results.ratio(workload, floor_variant) if floor_variant else None
+        floor_text = f"{floor:.2f}x (`{floor_variant}`)" if floor else "—"
+        if ratio is None:
+            rows.append((label, f"≤ {limit}x native", None, "not measured", floor_text))
+        else:
+            rows.append((label, f"≤ {limit}x native", ratio <= limit, f"{ratio:.2f}x", floor_text))
+
+    ratio_goal("write1_file", "1-byte write to a file", 1.1)
+    ratio_goal("pread64_random", "64-byte pread, random offsets", 1.05)
+    ratio_goal("open_fstat_close", "open + fstat + close", 1.15, "native_beneath")
+    native, floor, ours = (results.ns("clock_time_get", v) for v in ("native", "floor", "capwasi"))
+    if native and floor and ours:
+        # The issue states this goal as "within 3 ns of a bare Wasmtime host call"; its 1.4x
+        # was that floor on the machine it was written on, so the floor decides here.
+        rows.append((
+            "clock_time_get (monotonic)", "within 3 ns of the bare host call (`floor`)",
+            ours - floor <= 3.0,
+            f"{fmt_ns(ours)} ({ours / native:.2f}x); capwasi − floor = {ours - floor:+.1f} ns", f"{fmt_ns(floor)} ({floor / native:.2f}x)"))
+    beneath, ours = results.ns("stat_10k", "native_beneath"), results.ns("stat_10k", "capwasi")
+    if beneath and ours:
+        rows.append((
+            "stat every file of a 10k tree", "within 5% of `native_beneath`", ours <= 1.05 * beneath,
+            f"{results.ratio('stat_10k', 'capwasi'):.2f}x native, {ours / beneath:.3f}x of the floor",
+            f"{results.ratio('stat_10k', 'native_beneath'):.2f}x"))
+    ratio_goal("readdir_10k", "readdir 10k (per entry)", 1.2)
+    mb, peer = results.throughput_mb("random_get_256", "capwasi"), results.throughput_mb("random_get_256", "wasmtime_wasi")
+    if mb:
+        rows.append(("random_get", "keep: ≥ 1,300 MB/s and ahead of wasmtime-wasi", mb >= 1300 and (peer is None or mb > peer),
+                     f"{mb:,.0f} MB/s", f"wasmtime-wasi {peer:,.0f} MB/s" if peer else "—"))
+    if cli and "capwasi" in cli.get("startup_ms", {}):
+        ms = cli["startup_ms"]["capwasi"]
+        others = ", ".join(f"{k} {v:.1f} ms" for k, v in cli["startup_ms"].items() if k != "capwasi")
+        rows.append(("start-up, small module, warm cache (CLI)", "≤ 2 ms", ms <= 2.0, f"{ms:.1f} ms", others))
+    for entry in (real or {}).get("programs", []):
+        for mode, m in entry.get("modes", {}).items():
+            rows.append((f"{entry['program']} ({entry['module_mb']:.0f} MB), {mode} cache", f"≤ {m['goal']:.2f}x wasmtime 49",
+                         bool(m["met"]), f"{m['ratio']:.2f}x ({m['capwasi']['wall']:.2f} s vs {m['wasmtime49']['wall']:.2f} s)", "—"))
+    if not rows:
+        return []
+    met = sum(1 for r in rows if r[2] is True)
+    lines = [
+        "## Issue 19 goals, from this run",
+        "",
+        "Every figure below comes from the criterion run, `cli_compare.sh` and `real_programs.sh`",
+        "of this report; floors are measured in the same groups. Where a goal is missed, the",
+        "profile that shows where the rest goes follows the table (`profiles.md`).",
+        "",
+        "| goal | target | capwasi | floor or peer, same run | |",
+        "|---|---|---|---|---|",
+    ]
+    for label, target, ok, measured, floor in rows:
+        lines.append(f"| {label} | {target} | {measured} | {floor} | {({True: 'met', False: '**missed**', None: '—'})[ok]} |")
+    lines += ["", f"Met: {met} of {len(rows)}."]
+    notes = CRATE / "profiles.md"
+    if notes.exists():
+        lines += ["", notes.read_text().rstrip()]
+    return lines
+
+
 REQUEST_HOSTS = [
     ("capwasi", "capwasi, sync (`preopened_host_dir`: opens the directory per request)", "wasmtime_wasi", "floor"),
     ("capwasi_shared_dir", "capwasi, sync (`OsDir::share` of a directory opened once)", "wasmtime_wasi", "floor"),
@@ -573,6 +639,10 @@ def main():
         if missed:
             lines += ["Missed: " + "; ".join(f"{label} ({why}; target {text})" for label, text, _, why in missed) + "."]
         lines.append("")
+    real = json.loads(args.real.read_text()) if args.real.exists() else None
+    goals = issue19_goals(results, cli, real)
+    if goals:
+        lines += goals + [""]
     lines += body
     for section in (request_section(results), threads_section(results)):
         if section:

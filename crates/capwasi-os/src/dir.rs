@@ -232,7 +232,7 @@ impl WasiDir for OsDir {
         // One that must be a directory asks now, to refuse a file at once.
         let must_be_dir = options.oflags.contains(OFlags::DIRECTORY) || path_shape::ends_in_slash(path);
         if !options.write && !must_be_dir {
-            return Ok(Opened::KindUnknown(Arc::new(OsFile::with_unknown_filetype(file))));
+            return Ok(Opened::KindUnknown(Arc::new(OsFile::opened_by_guest(file, None))));
         }
         let filetype = if options.write {
             None
@@ -248,11 +248,7 @@ impl WasiDir for OsDir {
         if truncate_after {
             file.set_len(0).map_err(from_io)?;
         }
-        let file = match filetype {
-            Some(filetype) => OsFile::with_filetype(file, filetype),
-            None => OsFile::with_unknown_filetype(file),
-        };
-        Ok(Opened::File(Arc::new(file)))
+        Ok(Opened::File(Arc::new(OsFile::opened_by_guest(file, filetype))))
     }
 
     fn stat_at(&self, path: &str, follow: bool) -> Result<Filestat> {

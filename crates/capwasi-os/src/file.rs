@@ -9,12 +9,14 @@ use rustix::fs::{OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
 use std::any::Any;
 use std::io::{IoSlice, IoSliceMut, Seek, SeekFrom};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// A host file opened through cap-std.
 ///
-/// Each call is one host syscall on the file's own descriptor; the position is the kernel's.
+/// Each call is one host syscall on the file's own descriptor; the position is the kernel's,
+/// except that a file the guest opened itself (with `path_open`) answers a seek without a
+/// syscall and makes the next read a `pread` at the sought position (see [`Cursor`]).
 pub struct OsFile {
     file: cap_std::fs::File,
     /// Known at open when the open had to `fstat` anyway; otherwise asked on first use.
@@ -25,6 +27,36 @@ pub struct OsFile {
     /// Only for a handle opened before its kind was known that turned out a directory: the
     /// directory made of it (see `unknown_kind.rs`), so that every caller gets the same one.
     pub(crate) as_dir: OnceLock<Arc<OsDir>>,
+    /// `None` for a file the host handed in (stdio, an embedder's file), whose open file
+    /// description others may share and expect to see moved.
+    cursor: Option<Cursor>,
+}
+
+/// A seek the kernel has not been told of yet.
+///
+/// Programs that read at an offset through `lseek` + `read` (SQLite's default VFS, many
+/// file formats' readers) would cost two syscalls a read; wasmtime-wasi keeps every file's
+/// position in user space and makes each read one `pread`. Here the position stays the
+/// kernel's until a guest seeks a regular file it opened: the seek is remembered, reads
+/// become `pread` at that position and move it, and the first call that needs the kernel's
+/// position (a write, a seek from the end) tells the kernel first. Only a descriptor the
+/// guest opened does this: no one else holds its open file description, so no one can see
+/// the kernel's position lag behind.
+struct Cursor {
+    /// Set once a seek was deferred: until then reads take no lock.
+    used: AtomicBool,
+    /// The position the kernel has not been told of, if any.
+    at: Mutex<Option<u64>>,
+}
+
+impl Cursor {
+    fn new() -> Cursor {
+        Cursor { used: AtomicBool::new(false), at: Mutex::new(None) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<u64>> {
+        self.at.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// [`OsFile::filetype`] before anyone asked.
@@ -34,18 +66,15 @@ impl OsFile {
     /// Wraps an open file.
     pub fn new(file: cap_std::fs::File) -> Result<OsFile> {
         let filetype = stat::filetype(rustix::fs::fstat(&file).map_err(from_rustix)?.st_mode as u32);
-        Ok(OsFile::with_filetype(file, filetype))
+        Ok(OsFile { file, filetype: AtomicU8::new(filetype as u8), as_dir: OnceLock::new(), cursor: None })
     }
 
-    /// Wraps an open file whose type the caller already knows (saves an `fstat`).
-    pub(crate) fn with_filetype(file: cap_std::fs::File, filetype: FileType) -> OsFile {
-        OsFile { file, filetype: AtomicU8::new(filetype as u8), as_dir: OnceLock::new() }
-    }
-
-    /// Wraps an open handle whose type nobody has asked for yet (possibly a directory, if it
-    /// goes into the table as an object of unknown kind).
-    pub(crate) fn with_unknown_filetype(file: cap_std::fs::File) -> OsFile {
-        OsFile { file, filetype: AtomicU8::new(TYPE_NOT_ASKED), as_dir: OnceLock::new() }
+    /// Wraps a handle the guest opened (`path_open`), of type `filetype` if the open already
+    /// learned it (else asked on first use; possibly a directory, if it goes into the table
+    /// as an object of unknown kind).
+    pub(crate) fn opened_by_guest(file: cap_std::fs::File, filetype: Option<FileType>) -> OsFile {
+        let filetype = AtomicU8::new(filetype.map_or(TYPE_NOT_ASKED, |known| known as u8));
+        OsFile { file, filetype, as_dir: OnceLock::new(), cursor: Some(Cursor::new()) }
     }
 
     /// Wraps a file opened by std (for host-chosen stdin files and the like).
@@ -56,6 +85,18 @@ impl OsFile {
     /// Remembers the type an `fstat` of this handle found.
     pub(crate) fn learned_filetype(&self, filetype: FileType) {
         self.filetype.store(filetype as u8, Ordering::Relaxed);
+    }
+
+    /// Tells the kernel a deferred seek, so the descriptor's own position is right again.
+    fn settle_cursor(&self) -> Result<()> {
+        if let Some(cursor) = self.cursor.as_ref().filter(|cursor| cursor.used.load(Ordering::Relaxed)) {
+            let mut at = cursor.lock();
+            if let Some(offset) = *at {
+                rustix::fs::seek(&self.file, rustix::fs::SeekFrom::Start(offset)).map_err(from_rustix)?;
+                *at = None;
+            }
+        }
+        Ok(())
     }
 
     /// The underlying cap-std file.
@@ -91,12 +132,22 @@ impl WasiFile for OsFile {
     // One buffer (the common case) takes the plain syscall: on Linux `readv`/`writev` of a
     // single iovec costs ~100 ns more than `read`/`write`.
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
+        if let Some(cursor) = self.cursor.as_ref().filter(|cursor| cursor.used.load(Ordering::Relaxed)) {
+            let mut at = cursor.lock();
+            if let Some(offset) = *at {
+                let read = self.read_vectored_at(bufs, offset)?;
+                *at = Some(offset + read as u64);
+                return Ok(read);
+            }
+        }
         match bufs {
             [one] => rustix::io::read(&self.file, &mut one[..]).map_err(from_rustix),
             _ => rustix::io::readv(&self.file, bufs).map_err(from_rustix),
         }
     }
     fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> Result<usize> {
+        // A write keeps the kernel's position (and its `append` rule): tell it the seek first.
+        self.settle_cursor()?;
         match bufs {
             [one] => rustix::io::write(&self.file, one).map_err(from_rustix),
             _ => rustix::io::writev(&self.file, bufs).map_err(from_rustix),
@@ -115,7 +166,35 @@ impl WasiFile for OsFile {
         }
     }
     fn seek(&self, pos: SeekFrom) -> Result<u64> {
-        (&self.file).seek(pos).map_err(from_io)
+        let Some(cursor) = &self.cursor else {
+            return (&self.file).seek(pos).map_err(from_io);
+        };
+        // Only a regular file: a pipe must answer `spipe`, a device may ignore positions.
+        if self.filetype()? != FileType::RegularFile {
+            return (&self.file).seek(pos).map_err(from_io);
+        }
+        let mut at = cursor.lock();
+        let target = match (pos, *at) {
+            (SeekFrom::Start(offset), _) => offset,
+            (SeekFrom::Current(delta), Some(offset)) => offset.checked_add_signed(delta).ok_or_else(|| {
+                Error::new(Errno::Inval).context(format_args!("seek by {delta} from {offset}"))
+            })?,
+            // From the kernel's own position, or from the end: the kernel answers, and its
+            // position is the file's again.
+            // A refused seek (before the start) moves nothing, a deferred position included.
+            (pos, _) => {
+                let moved = (&self.file).seek(pos).map_err(from_io)?;
+                *at = None;
+                return Ok(moved);
+            }
+        };
+        // Beyond what `lseek` accepts (`off_t` is signed): the same answer it would give.
+        if target > i64::MAX as u64 {
+            return Err(Error::new(Errno::Inval).context(format_args!("seek to {target}")));
+        }
+        *at = Some(target);
+        cursor.used.store(true, Ordering::Relaxed);
+        Ok(target)
     }
     fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<()> {
         fd_advise(self.file.as_fd(), offset, len, advice)
@@ -143,7 +222,11 @@ impl WasiFile for OsFile {
         Ok(match interest {
             Interest::Read => {
                 let size = rustix::fs::fstat(&self.file).map_err(from_rustix)?.st_size as u64;
-                let at = rustix::fs::tell(&self.file).map_err(from_rustix)?;
+                let deferred = self.cursor.as_ref().and_then(|cursor| *cursor.lock());
+                let at = match deferred {
+                    Some(at) => at,
+                    None => rustix::fs::tell(&self.file).map_err(from_rustix)?,
+                };
                 Readiness::ready(size.saturating_sub(at))
             }
             Interest::Write => Readiness::ready(0),
@@ -287,4 +370,78 @@ fn timespec(time: SetTime) -> Result<Timespec> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dir::OsDir;
+    use capwasi::dir::{OpenOptions, Opened, WasiDir};
+    use capwasi::file::{Interest, WasiFile};
+    use capwasi::types::{FdFlags, OFlags};
+    use capwasi::Errno;
+    use std::io::{IoSlice, IoSliceMut, SeekFrom};
+    use std::sync::Arc;
+
+    fn read(file: &dyn WasiFile, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        let n = file.read_vectored(&mut [IoSliceMut::new(&mut buf)]).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    fn open_by_guest(dir: &OsDir, name: &str) -> Arc<dyn WasiFile> {
+        let options = OpenOptions { follow: true, oflags: OFlags::empty(), read: true, write: true, fdflags: FdFlags::empty() };
+        match dir.open_at(name, &options).unwrap() {
+            Opened::File(file) => file,
+            _ => panic!("{name} opened as a file"),
+        }
+    }
+
+    /// A seek on a file the guest opened is kept in user space until a call needs the
+    /// kernel's position; every answer is the one the kernel's position would give.
+    #[test]
+    fn deferred_seeks_answer_as_the_kernel_position_would() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), "0123456789").unwrap();
+        let dir = OsDir::open_ambient(tmp.path()).unwrap();
+        let file = open_by_guest(&dir, "f");
+        let file = &*file;
+
+        assert_eq!(read(file, 2), b"01", "before any seek the kernel's position is used");
+        assert_eq!(file.seek(SeekFrom::Start(3)).unwrap(), 3);
+        assert_eq!(read(file, 2), b"34");
+        assert_eq!(file.seek(SeekFrom::Current(0)).unwrap(), 5, "tell after a deferred seek and a read");
+        let mut pread = [0u8; 3];
+        assert_eq!(file.read_vectored_at(&mut [IoSliceMut::new(&mut pread)], 0).unwrap(), 3);
+        assert_eq!(file.seek(SeekFrom::Current(0)).unwrap(), 5, "a pread leaves the position alone");
+        assert_eq!(file.readiness(Interest::Read).unwrap().nbytes, 5, "bytes left after the deferred position");
+        assert_eq!(file.seek(SeekFrom::Current(-1)).unwrap(), 4);
+        assert_eq!(file.write_vectored(&[IoSlice::new(b"X")]).unwrap(), 1);
+        assert_eq!(std::fs::read(tmp.path().join("f")).unwrap(), b"0123X56789", "the write lands at the deferred position");
+        assert_eq!(file.seek(SeekFrom::Current(0)).unwrap(), 5);
+        assert_eq!(read(file, 10), b"56789");
+        assert_eq!(file.seek(SeekFrom::End(-2)).unwrap(), 8);
+        assert_eq!(read(file, 10), b"89");
+        assert_eq!(file.seek(SeekFrom::Start(20)).unwrap(), 20, "past the end, as lseek allows");
+        assert_eq!(read(file, 4), b"");
+        assert_eq!(file.seek(SeekFrom::Current(-100)).unwrap_err().errno(), Errno::Inval);
+        assert_eq!(file.seek(SeekFrom::Current(0)).unwrap(), 20, "a refused seek moves nothing");
+        assert_eq!(file.seek(SeekFrom::Start(u64::MAX / 2 + 1)).unwrap_err().errno(), Errno::Inval);
+        assert_eq!(file.seek(SeekFrom::End(-100)).unwrap_err().errno(), Errno::Inval);
+        assert_eq!(file.seek(SeekFrom::Current(0)).unwrap(), 20, "a refused seek from the end keeps the deferred position");
+    }
+
+    /// A file the host handed in keeps the kernel's position at every step: others may share
+    /// its open file description.
+    #[test]
+    fn a_host_file_moves_the_kernel_position_at_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), "0123456789").unwrap();
+        let std_file = std::fs::File::open(tmp.path().join("f")).unwrap();
+        let shared = std_file.try_clone().unwrap();
+        let file = super::OsFile::from_std(std_file).unwrap();
+        assert_eq!(file.seek(SeekFrom::Start(6)).unwrap(), 6);
+        use std::io::Seek;
+        assert_eq!((&shared).stream_position().unwrap(), 6);
+    }
 }
