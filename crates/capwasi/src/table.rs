@@ -237,9 +237,15 @@ impl FdTable {
     }
 
     /// The directory at `fd`: `badf` if nothing is open there, `notdir` if it is a file.
+    ///
+    /// For the path operations: a preopen's guest path is left out (it is `None` here; ask
+    /// [`FdTable::get`] for it), which spares every path call on a preopen an atomic
+    /// increment and decrement of that string's count.
     pub fn dir(&self, fd: u32) -> Result<DirDescriptor> {
         match self.read().entries.get(fd as usize) {
-            Some(Some(Slot::Known(Descriptor::Dir(dir)))) => return Ok(dir.clone()),
+            Some(Some(Slot::Known(Descriptor::Dir(dir)))) => {
+                return Ok(DirDescriptor { dir: Arc::clone(&dir.dir), rights: dir.rights, preopen_path: None });
+            }
             Some(Some(Slot::Known(Descriptor::File(_)))) => return Err(Error::new(Errno::Notdir)),
             Some(Some(Slot::KindUnknown { .. })) => {}
             _ => return Err(bad_fd(fd)),

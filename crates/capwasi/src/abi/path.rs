@@ -96,7 +96,11 @@ pub fn path_open(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, dirflags: u3
         return Err(Error::new(Errno::Notcapable).context("directory does not grant write access").into());
     }
     mem.check(opened_fd, 4)?;
-    ctx.table.check_room()?;
+    // Only an open that may create or truncate must not happen when its descriptor cannot
+    // be kept; any other one is simply closed again if the table is full.
+    if oflags.intersects(OFlags::CREAT | OFlags::TRUNC) {
+        ctx.table.check_room()?;
+    }
     let options = OpenOptions {
         follow,
         oflags,
