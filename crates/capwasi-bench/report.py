@@ -127,6 +127,21 @@ class Results:
                 self.cache[key] = (estimates["median"]["point_estimate"], bench.get("throughput"))
         return self.cache[key]
 
+    def p10(self, workload, variant):
+        """The 10th percentile of the samples' per-iteration times: on a shared VM
+        interference only ever adds time, and whole samples (or whole variants) can run
+        slow; the low end of the distribution is the code's own cost."""
+        key = ("p10", workload, variant)
+        if key not in self.cache:
+            try:
+                sample = json.loads((self.dir / workload / variant / "new" / "sample.json").read_text())
+            except FileNotFoundError:
+                self.cache[key] = None
+            else:
+                per = sorted(t / i for t, i in zip(sample["times"], sample["iters"]))
+                self.cache[key] = per[len(per) // 10]
+        return self.cache[key]
+
     def ns(self, workload, variant):
         loaded = self.load(workload, variant)
         return loaded and loaded[0]
@@ -291,32 +306,44 @@ def criterion_section(results):
 def issue19_goals(results, cli, real):
     rows = []
 
+    def both(workload, variant, base):
+        """capwasi (or `variant`) over `base`: (p10 ratio, median ratio) or None."""
+        p, pb = results.p10(workload, variant), results.p10(workload, base)
+        m, mb = results.ns(workload, variant), results.ns(workload, base)
+        if not (p and pb and m and mb):
+            return None
+        return p / pb, m / mb
+
     def ratio_goal(workload, label, limit, floor_variant=None):
-        ratio = results.ratio(workload, "capwasi")
-        floor = results.ratio(workload, floor_variant) if floor_variant else None
-        floor_text = f"{floor:.2f}x (`{floor_variant}`)" if floor else "—"
-        if ratio is None:
+        measured = both(workload, "capwasi", "native")
+        floor = both(workload, floor_variant, "native") if floor_variant else None
+        floor_text = f"{floor[0]:.2f}x (`{floor_variant}`; median {floor[1]:.2f}x)" if floor else "—"
+        if measured is None:
             rows.append((label, f"≤ {limit}x native", None, "not measured", floor_text))
         else:
-            rows.append((label, f"≤ {limit}x native", ratio <= limit, f"{ratio:.2f}x", floor_text))
+            rows.append((label, f"≤ {limit}x native", measured[0] <= limit,
+                         f"{measured[0]:.2f}x (median {measured[1]:.2f}x)", floor_text))
 
     ratio_goal("write1_file", "1-byte write to a file", 1.1)
     ratio_goal("pread64_random", "64-byte pread, random offsets", 1.05)
     ratio_goal("open_fstat_close", "open + fstat + close", 1.15, "native_beneath")
-    native, floor, ours = (results.ns("clock_time_get", v) for v in ("native", "floor", "capwasi"))
+    native, floor, ours = (results.p10("clock_time_get", v) for v in ("native", "floor", "capwasi"))
     if native and floor and ours:
+        median_gap = results.ns("clock_time_get", "capwasi") - results.ns("clock_time_get", "floor")
         # The issue states this goal as "within 3 ns of a bare Wasmtime host call"; its 1.4x
         # was that floor on the machine it was written on, so the floor decides here.
         rows.append((
             "clock_time_get (monotonic)", "within 3 ns of the bare host call (`floor`)",
             ours - floor <= 3.0,
-            f"{fmt_ns(ours)} ({ours / native:.2f}x); capwasi − floor = {ours - floor:+.1f} ns", f"{fmt_ns(floor)} ({floor / native:.2f}x)"))
-    beneath, ours = results.ns("stat_10k", "native_beneath"), results.ns("stat_10k", "capwasi")
-    if beneath and ours:
+            f"{fmt_ns(ours)} ({ours / native:.2f}x); capwasi − floor = {ours - floor:+.1f} ns (median {median_gap:+.1f} ns)",
+            f"{fmt_ns(floor)} ({floor / native:.2f}x)"))
+    of_floor = both("stat_10k", "capwasi", "native_beneath")
+    floor = both("stat_10k", "native_beneath", "native")
+    if of_floor and floor:
         rows.append((
-            "stat every file of a 10k tree", "within 5% of `native_beneath`", ours <= 1.05 * beneath,
-            f"{results.ratio('stat_10k', 'capwasi'):.2f}x native, {ours / beneath:.3f}x of the floor",
-            f"{results.ratio('stat_10k', 'native_beneath'):.2f}x"))
+            "stat every file of a 10k tree", "within 5% of `native_beneath`", of_floor[0] <= 1.05,
+            f"{of_floor[0]:.3f}x of the floor (median {of_floor[1]:.3f}x)",
+            f"{floor[0]:.2f}x native (median {floor[1]:.2f}x)"))
     ratio_goal("readdir_10k", "readdir 10k (per entry)", 1.2)
     mb, peer = results.throughput_mb("random_get_256", "capwasi"), results.throughput_mb("random_get_256", "wasmtime_wasi")
     if mb:
@@ -337,8 +364,10 @@ def issue19_goals(results, cli, real):
         "## Issue 19 goals, from this run",
         "",
         "Every figure below comes from the criterion run, `cli_compare.sh` and `real_programs.sh`",
-        "of this report; floors are measured in the same groups. Where a goal is missed, the",
-        "profile that shows where the rest goes follows the table (`profiles.md`).",
+        "of this report; floors are measured in the same groups. In-process figures are the 10th",
+        "percentile of each variant's 100 samples (medians beside them): on this shared VM a whole",
+        "variant can run 20-30% slow, and interference only adds time. Where a goal is missed,",
+        "the profile that shows where the rest goes follows the table (`profiles.md`).",
         "",
         "| goal | target | capwasi | floor or peer, same run | |",
         "|---|---|---|---|---|",
