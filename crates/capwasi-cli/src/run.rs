@@ -210,10 +210,15 @@ impl RunCommand {
     /// Compiles (or fetches from the cache) the module; a precompiled one only when allowed.
     fn load_module(&self, engine: &Engine, cache: Option<&ModuleCache>) -> Result<Loaded> {
         let path = self.module();
+        // Taken before the bytes are read: the identity the cache may file them under.
+        let origin = std::fs::metadata(path).with_context(|| format!("cannot read module `{path}`"))?;
+        if let Some(module) = cache.and_then(|cache| cache.load_known(engine, &origin)) {
+            return Ok(Loaded::from(module));
+        }
         let bytes = std::fs::read(path).with_context(|| format!("cannot read module `{path}`"))?;
         if Engine::detect_precompiled(&bytes).is_none() {
             let loaded = match cache {
-                Some(cache) => cache.load(engine, &bytes),
+                Some(cache) => cache.load(engine, &bytes, Some(&origin)),
                 None => Module::new(engine, &bytes).map(Loaded::from),
             };
             return loaded.map_err(|err| match crate::options::feature_needed(&err) {
