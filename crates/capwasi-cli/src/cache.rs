@@ -172,11 +172,10 @@ impl ModuleCache {
             return Ok(Loaded { module, pending: None });
         }
         let module = Module::new(engine, bytes)?;
-        let (to_store, dir, max_bytes) = (module.clone(), self.dir.clone(), self.max_bytes);
-        let remember = origin.map(|meta| (self.clone(), engine.clone(), meta.clone(), key));
+        let (to_store, cache, engine, origin) = (module.clone(), self.clone(), engine.clone(), origin.cloned());
         let pending = std::thread::Builder::new().name("capwasi-cache-write".into()).spawn(move || {
-            store(&dir, &entry, &to_store.serialize()?, max_bytes)?;
-            if let Some((cache, engine, meta, key)) = remember {
+            store(&cache.dir, &entry, &to_store.serialize()?, cache.max_bytes)?;
+            if let Some(meta) = origin {
                 cache.remember(&engine, &meta, &key);
             }
             Ok(())
