@@ -53,17 +53,17 @@ fn clock_time_failure(ctx: &WasiCtx, raw: u32) -> Error {
 /// The clock `raw` names: `inval` for an unknown id, `notsup` for a CPU clock not provided.
 #[inline]
 pub(crate) fn clock(ctx: &WasiCtx, raw: u32) -> Result<&dyn WasiClock> {
-    let id = super::decode::clock_id(raw)?;
-    let clocks = ctx.clocks();
-    let clock = match id {
-        ClockId::Realtime => Some(&clocks.realtime),
-        ClockId::Monotonic => Some(&clocks.monotonic),
-        ClockId::ProcessCputime => clocks.process_cputime.as_ref(),
-        ClockId::ThreadCputime => clocks.thread_cputime.as_ref(),
-    };
-    clock
-        .map(|c| &**c)
-        .ok_or_else(|| Error::new(Errno::Notsup).context(format_args!("{id:?} clock is not provided")))
+    provided(ctx, raw).ok_or_else(|| no_clock(raw))
+}
+
+/// Why [`provided`] found no clock for `raw`.
+#[cold]
+#[inline(never)]
+fn no_clock(raw: u32) -> Error {
+    match super::decode::clock_id(raw) {
+        Err(err) => err,
+        Ok(id) => Error::new(Errno::Notsup).context(format_args!("{id:?} clock is not provided")),
+    }
 }
 
 /// Nanoseconds in a u64, saturating (u64 nanoseconds last until the year 2554).
