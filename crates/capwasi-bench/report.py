@@ -258,6 +258,8 @@ def criterion_section(results):
     floor_rows = []
     for workload, variant, label, floor_text in [
         ("clock_time_get", "floor", "`clock_time_get`", "a bare `func_wrap` reading the clock (Wasmtime's call transition)"),
+        ("write1_file", "floor", "1-byte `fd_write` to a file", "a bare `func_wrap` calling `write(2)` on the same file"),
+        ("pread64_random", "floor", "64-byte `fd_pread`, random offsets", "a bare `func_wrap` calling `pread(2)` on the same file"),
         ("open_fstat_close", "native_beneath", "`path_open` + `fd_filestat_get` + `fd_close`", "`openat2(RESOLVE_BENEATH)` + `fstat` + `close`"),
         ("stat_10k", "native_beneath", "`path_filestat_get` `d10000/NNNNN`", "`openat2(O_PATH, RESOLVE_BENEATH)` + `fstat` + `close`"),
     ]:
@@ -324,8 +326,8 @@ def issue19_goals(results, cli, real):
             rows.append((label, f"≤ {limit}x native", measured[0] <= limit,
                          f"{measured[0]:.2f}x (median {measured[1]:.2f}x)", floor_text))
 
-    ratio_goal("write1_file", "1-byte write to a file", 1.1)
-    ratio_goal("pread64_random", "64-byte pread, random offsets", 1.05)
+    ratio_goal("write1_file", "1-byte write to a file", 1.1, "floor")
+    ratio_goal("pread64_random", "64-byte pread, random offsets", 1.05, "floor")
     ratio_goal("open_fstat_close", "open + fstat + close", 1.15, "native_beneath")
     native, floor, ours = (results.p10("clock_time_get", v) for v in ("native", "floor", "capwasi"))
     if native and floor and ours:

@@ -4,7 +4,8 @@
 //! syscalls) and one function per host (`capwasi`, `capwasi_async`, `wasmtime_wasi`,
 //! `wasmtime_wasi_async`). Host functions time one call of the guest's `bench(iters)` export
 //! with `iter_custom`; instantiation and opening files happen before the clock starts.
-//! `clock_time_get/floor` is a bare `func_wrap` doing the same work: the engine's floor.
+//! The `floor` variants (`clock_time_get`, `write1_file`, `pread64_random`) are bare
+//! `func_wrap`s doing the same work on the same host file: the engine's floor.
 //!
 //! Run: `cargo bench -p capwasi-bench` (filter: `cargo bench -p capwasi-bench -- clock`),
 //! then `python3 crates/capwasi-bench/report.py` for RESULTS.md.
@@ -79,7 +80,15 @@ fn write_one_byte(c: &mut Criterion) {
             b.iter_custom(|iters| timed(iters, |_| assert_eq!(file.write(black_box(b"x")).unwrap(), 1)))
         });
         hosts(&mut group, name, HOSTS_AND_ASYNC, false);
+        floor(&mut group, name);
         group.finish();
+    }
+}
+
+/// Adds the `floor` variant of workload `name` to `group`, if it has one.
+fn floor(group: &mut BenchmarkGroup<'_, WallTime>, name: &str) {
+    if let Some(mut floor) = Guest::floor_for(name, fixture()) {
+        group.bench_function("floor", |b| b.iter_custom(|iters| floor.bench(iters)));
     }
 }
 
@@ -87,8 +96,7 @@ fn clock_time_get(c: &mut Criterion) {
     let mut group = c.benchmark_group("clock_time_get");
     group.bench_function("native", |b| b.iter_custom(|iters| timed(iters, |_| { black_box(Instant::now()); })));
     hosts(&mut group, "clock_time_get", ALL_HOSTS, false);
-    let mut floor = Guest::floor(&compile(engine(), &workload("clock_time_get").unwrap().wat));
-    group.bench_function("floor", |b| b.iter_custom(|iters| floor.bench(iters)));
+    floor(&mut group, "clock_time_get");
     group.finish();
 }
 
@@ -161,6 +169,7 @@ fn pread_random(c: &mut Criterion) {
         b.iter_custom(|iters| timed(iters, |_| { black_box(file.read_at(&mut buf, next_offset(&mut state, span)).unwrap()); }))
     });
     hosts(&mut group, "pread64_random", HOSTS_AND_ASYNC, false);
+    floor(&mut group, "pread64_random");
     group.finish();
 }
 

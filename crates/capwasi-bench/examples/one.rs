@@ -9,11 +9,12 @@
 //!
 //! WORKLOAD is a criterion group name of benches/wasi.rs (`write1_file`, `clock_time_get`,
 //! ..., `thread_spawn_join`); HOST is `capwasi`, `capwasi_async`, `wasmtime_wasi` or
-//! `wasmtime_wasi_async` (or `floor`, for `clock_time_get`: the bare host call).
+//! `wasmtime_wasi_async` (or `floor`: the bare host call, for the workloads in
+//! `FLOOR_WORKLOADS`).
 //! The timed call is bracketed by `--- start` / `--- end` lines on stderr, so a trace can be
 //! cut to the syscalls the iterations made.
 
-use capwasi_bench::{compile, engine, workload, Fixture, Guest, Host, ThreadsGuest, DATA_LEN, DIR_SIZES};
+use capwasi_bench::{compile, engine, workload, Fixture, Guest, Host, ThreadsGuest, DATA_LEN, DIR_SIZES, FLOOR_WORKLOADS};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -32,20 +33,22 @@ fn main() {
         return;
     }
     let spec = workload(name).unwrap_or_else(|| panic!("unknown workload {name}"));
-    if host == "floor" {
-        assert_eq!(name, "clock_time_get", "the engine's floor exists for clock_time_get only");
-        let mut guest = Guest::floor(&compile(engine(), &spec.wat));
+    let host_name = host;
+    let host = Host::from_name(host);
+    // Only what the workload uses, so a profile of a short run is not mostly set-up.
+    let data_len = if name.contains("read_1mib") || name.contains("pread") { DATA_LEN } else { 0 };
+    let dirs: &[usize] = if name.contains("readdir") || name.contains("stat_10k") { &DIR_SIZES } else { &[] };
+    let fixture = Fixture::new(data_len, dirs);
+    if host_name == "floor" {
+        let mut guest = Guest::floor_for(name, &fixture)
+            .unwrap_or_else(|| panic!("no floor for {name}; there is one for {FLOOR_WORKLOADS:?}"));
         eprintln!("--- start");
         let took = guest.bench(iters);
         eprintln!("--- end");
         println!("{name} under the floor: {:.1} ns per iteration", took.as_nanos() as f64 / iters as f64);
         return;
     }
-    let host = Host::from_name(host).unwrap_or_else(|| panic!("unknown host {host}"));
-    // Only what the workload uses, so a profile of a short run is not mostly set-up.
-    let data_len = if name.contains("read_1mib") || name.contains("pread") { DATA_LEN } else { 0 };
-    let dirs: &[usize] = if name.contains("readdir") || name.contains("stat_10k") { &DIR_SIZES } else { &[] };
-    let fixture = Fixture::new(data_len, dirs);
+    let host = host.unwrap_or_else(|| panic!("unknown host {host_name}"));
     let module = compile(engine(), &spec.wat);
     let mut guest = Guest::with_open(host, &module, &fixture, spec.open);
     eprintln!("--- start");

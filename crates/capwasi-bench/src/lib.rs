@@ -468,6 +468,9 @@ pub struct Workload {
 
 /// The workloads run under WASI hosts, by criterion group name, for a fixture made with
 /// [`DATA_LEN`] and [`DIR_SIZES`].
+/// The workloads with a `floor` variant ([`Guest::floor_for`]).
+pub const FLOOR_WORKLOADS: &[&str] = &["clock_time_get", "write1_file", "pread64_random"];
+
 pub fn workload(name: &str) -> Option<Workload> {
     let (wat, open) = match name {
         "write1_devnull" => (guests::write1(), Some((DEV_FD, "null", 0, WRITE_RIGHTS))),
@@ -654,13 +657,53 @@ impl Guest {
         self.inner.result()
     }
 
-    /// The floor of a WASI host call on this engine: `module`'s `clock_time_get` as a bare
-    /// `func_wrap` that reads the clock and stores 8 bytes through a `Memory` kept in the
-    /// store (no context, no descriptor table, no error mapping). Every other import traps.
-    pub fn floor(module: &Module) -> Guest {
+    /// The floor of workload `name` ([`FLOOR_WORKLOADS`]): [`Guest::floor`] given the host
+    /// file the workload's `open` would have opened (under `fixture`, as in its group's
+    /// `native` variant).
+    pub fn floor_for(name: &str, fixture: &Fixture) -> Option<Guest> {
+        let spec = workload(name)?;
+        let file = match name {
+            "clock_time_get" => None,
+            "write1_file" => Some(std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(fixture.join("out1"))),
+            "pread64_random" => Some(std::fs::File::open(fixture.join("data"))),
+            _ => return None,
+        };
+        let file = file.map(|opened| opened.expect("opening the floor's file"));
+        Some(Guest::floor(&compile(engine(), &spec.wat), file))
+    }
+
+    /// The floor of a WASI host call on this engine: `module`'s `clock_time_get`,
+    /// `fd_write` and `fd_pread` as bare `func_wrap`s that do the call's work on one host
+    /// `file` (whatever fd the guest names) through a `Memory` kept in the store: bounds
+    /// checks and the syscall, no context, no descriptor table, no rights, no error mapping.
+    /// Every other import traps, so the workload's `open` must not be called.
+    pub fn floor(module: &Module, file: Option<std::fs::File>) -> Guest {
         struct Floor {
             memory: Option<Memory>,
             origin: Instant,
+            file: Option<std::fs::File>,
+        }
+        /// The first iovec's buffer at `iovs` (the workloads pass one), if it is in bounds.
+        fn first_iovec(memory: &mut [u8], iovs: i32, iovs_len: i32) -> Option<std::ops::Range<usize>> {
+            if iovs_len < 1 {
+                return None;
+            }
+            let at = iovs as u32 as usize;
+            let entry = memory.get(at..at.checked_add(8)?)?;
+            let base = u32::from_le_bytes(entry[..4].try_into().ok()?) as usize;
+            let len = u32::from_le_bytes(entry[4..].try_into().ok()?) as usize;
+            let end = base.checked_add(len)?;
+            (end <= memory.len()).then_some(base..end)
+        }
+        fn store_u32(memory: &mut [u8], at: i32, value: u32) -> i32 {
+            let at = at as u32 as usize;
+            match memory.get_mut(at..).and_then(|rest| rest.get_mut(..4)) {
+                Some(out) => {
+                    out.copy_from_slice(&value.to_le_bytes());
+                    0
+                }
+                None => 21,
+            }
         }
         let engine = module.engine();
         let mut linker: Linker<Floor> = Linker::new(engine);
@@ -682,8 +725,40 @@ impl Guest {
                 },
             )
             .expect("linking the floor clock");
+        linker
+            .func_wrap(
+                "wasi_snapshot_preview1",
+                "fd_write",
+                |mut caller: Caller<'_, Floor>, _fd: i32, iovs: i32, iovs_len: i32, nwritten: i32| -> i32 {
+                    let memory = caller.data().memory.expect("memory is set after instantiation");
+                    let (bytes, floor) = memory.data_and_store_mut(&mut caller);
+                    let Some(buf) = first_iovec(bytes, iovs, iovs_len) else { return 21 };
+                    let file = floor.file.as_ref().expect("the floor was given a file");
+                    match rustix::io::write(file, &bytes[buf]) {
+                        Ok(n) => store_u32(bytes, nwritten, n as u32),
+                        Err(e) => e.raw_os_error(),
+                    }
+                },
+            )
+            .expect("linking the floor write");
+        linker
+            .func_wrap(
+                "wasi_snapshot_preview1",
+                "fd_pread",
+                |mut caller: Caller<'_, Floor>, _fd: i32, iovs: i32, iovs_len: i32, offset: i64, nread: i32| -> i32 {
+                    let memory = caller.data().memory.expect("memory is set after instantiation");
+                    let (bytes, floor) = memory.data_and_store_mut(&mut caller);
+                    let Some(buf) = first_iovec(bytes, iovs, iovs_len) else { return 21 };
+                    let file = floor.file.as_ref().expect("the floor was given a file");
+                    match rustix::io::pread(file, &mut bytes[buf], offset as u64) {
+                        Ok(n) => store_u32(bytes, nread, n as u32),
+                        Err(e) => e.raw_os_error(),
+                    }
+                },
+            )
+            .expect("linking the floor pread");
         linker.define_unknown_imports_as_traps(module).expect("defining the other imports");
-        let store = Store::new(engine, Floor { memory: None, origin: Instant::now() });
+        let store = Store::new(engine, Floor { memory: None, origin: Instant::now(), file });
         let mut instantiated = Instantiated::new(store, &linker, module, false);
         instantiated.store.data_mut().memory = Some(instantiated.memory);
         Guest { inner: Box::new(instantiated) }
@@ -820,10 +895,20 @@ mod tests {
 
     #[test]
     fn stream_and_clock_workloads_run_under_every_host() {
-        Guest::floor(&compile(engine(), &guests::clock())).bench(5);
         run(&guests::clock(), None, 5);
         run(&guests::random(), None, 5);
         run(&guests::stdout(), None, 5);
+    }
+
+    #[test]
+    fn every_floor_runs_and_the_write_floor_writes_its_bytes() {
+        for name in FLOOR_WORKLOADS {
+            let before = std::fs::metadata(fixture().join("out1")).map_or(0, |m| m.len());
+            Guest::floor_for(name, fixture()).expect("a floor").bench(5);
+            let after = std::fs::metadata(fixture().join("out1")).map_or(0, |m| m.len());
+            assert_eq!(after - before, if *name == "write1_file" { 5 } else { 0 }, "{name}");
+        }
+        assert!(Guest::floor_for("open_fstat_close", fixture()).is_none());
     }
 
     #[test]
