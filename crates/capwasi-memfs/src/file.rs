@@ -75,6 +75,10 @@ impl WasiFile for MemFile {
         Ok(FileType::RegularFile)
     }
 
+    fn io_never_waits(&self) -> bool {
+        true
+    }
+
     fn filestat(&self) -> Result<Filestat> {
         Ok(self.node.filestat(self.fs.dev))
     }

@@ -129,6 +129,10 @@ impl WasiFile for OsFile {
     fn is_tty(&self) -> bool {
         rustix::termios::isatty(&self.file)
     }
+    // The first call may `fstat`; the type is kept after that.
+    fn io_never_waits(&self) -> bool {
+        self.filetype().is_ok_and(|filetype| filetype == FileType::RegularFile)
+    }
     // One buffer (the common case) takes the plain syscall: on Linux `readv`/`writev` of a
     // single iovec costs ~100 ns more than `read`/`write`.
     fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {

@@ -84,6 +84,15 @@ pub trait WasiFile: Send + Sync + 'static {
         false
     }
 
+    /// True when reads, writes and seeks finish without waiting on anyone else (a regular
+    /// file, memory), never on a peer that may be another thread of the same guest (a
+    /// pipe, a socket, a terminal). The descriptor table then lends the object for those
+    /// calls under its read lock instead of counting a reference in and out
+    /// ([`crate::table::FdTable::with_file`]). The default, `false`, is always safe.
+    fn io_never_waits(&self) -> bool {
+        false
+    }
+
     /// Reads at the current position into `bufs`, returning the byte count (0 at end of file).
     fn read_vectored(&self, _bufs: &mut [IoSliceMut<'_>]) -> Result<usize> {
         Err(Error::new(Errno::Badf))

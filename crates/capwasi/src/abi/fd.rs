@@ -126,12 +126,13 @@ pub fn fd_filestat_set_times(ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, fd: u32,
 
 /// `fd_pread`: reads into the buffers at `iovs` from `offset` of file `fd`, position unchanged.
 pub fn fd_pread(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_READ | Rights::FD_SEEK)?;
-    let iovs = read_iovecs(mem, iovs, iovs_len)?;
-    mem.check(nread, 4)?;
-    let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored_at(bufs, offset))?;
-    mem.write(nread, n as u32)?;
+    ctx.table.with_file(fd, |file| {
+        file.rights.require(Rights::FD_READ | Rights::FD_SEEK)?;
+        let iovs = read_iovecs(mem, iovs, iovs_len)?;
+        mem.check(nread, 4)?;
+        let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored_at(bufs, offset))?;
+        mem.write(nread, n as u32)
+    })?;
     Ok(())
 }
 
@@ -156,23 +157,25 @@ pub fn fd_prestat_dir_name(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, pa
 
 /// `fd_pwrite`: writes the buffers at `iovs` at `offset` of file `fd`, position unchanged.
 pub fn fd_pwrite(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_WRITE | Rights::FD_SEEK)?;
-    let iovs = read_iovecs(mem, iovs, iovs_len)?;
-    mem.check(nwritten, 4)?;
-    let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored_at(bufs, offset))?;
-    mem.write(nwritten, n as u32)?;
+    ctx.table.with_file(fd, |file| {
+        file.rights.require(Rights::FD_WRITE | Rights::FD_SEEK)?;
+        let iovs = read_iovecs(mem, iovs, iovs_len)?;
+        mem.check(nwritten, 4)?;
+        let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored_at(bufs, offset))?;
+        mem.write(nwritten, n as u32)
+    })?;
     Ok(())
 }
 
 /// `fd_read`: reads from file `fd` at its position into the buffers at `iovs`; stores the count.
 pub fn fd_read(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nread: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_READ)?;
-    let iovs = read_iovecs(mem, iovs, iovs_len)?;
-    mem.check(nread, 4)?;
-    let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored(bufs))?;
-    mem.write(nread, n as u32)?;
+    ctx.table.with_file(fd, |file| {
+        file.rights.require(Rights::FD_READ)?;
+        let iovs = read_iovecs(mem, iovs, iovs_len)?;
+        mem.check(nread, 4)?;
+        let n = mem.with_io_slices_mut(&iovs, |bufs| file.file.read_vectored(bufs))?;
+        mem.write(nread, n as u32)
+    })?;
     Ok(())
 }
 
@@ -212,13 +215,14 @@ pub fn fd_seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: i64, w
 
 /// Shared by both snapshots, which number `whence` differently.
 pub(crate) fn seek(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, pos: SeekFrom, newoffset: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
     // A seek that cannot move the position is a tell, and needs only that right.
     let required = if pos == SeekFrom::Current(0) { Rights::FD_TELL } else { Rights::FD_SEEK };
-    file.rights.require(required)?;
-    mem.check(newoffset, 8)?;
-    let at = file.file.seek(pos)?;
-    mem.write(newoffset, at)?;
+    ctx.table.with_file(fd, |file| {
+        file.rights.require(required)?;
+        mem.check(newoffset, 8)?;
+        let at = file.file.seek(pos)?;
+        mem.write(newoffset, at)
+    })?;
     Ok(())
 }
 
@@ -240,12 +244,13 @@ pub fn fd_tell(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, offset: u32) -
 
 /// `fd_write`: writes the buffers at `iovs` to file `fd` at its position; stores the count.
 pub fn fd_write(ctx: &WasiCtx, mem: &mut GuestMemory<'_>, fd: u32, iovs: u32, iovs_len: u32, nwritten: u32) -> AbiResult {
-    let file = ctx.table.file(fd)?;
-    file.rights.require(Rights::FD_WRITE)?;
-    let iovs = read_iovecs(mem, iovs, iovs_len)?;
-    mem.check(nwritten, 4)?;
-    let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored(bufs))?;
-    mem.write(nwritten, n as u32)?;
+    ctx.table.with_file(fd, |file| {
+        file.rights.require(Rights::FD_WRITE)?;
+        let iovs = read_iovecs(mem, iovs, iovs_len)?;
+        mem.check(nwritten, 4)?;
+        let n = mem.with_io_slices(&iovs, |bufs| file.file.write_vectored(bufs))?;
+        mem.write(nwritten, n as u32)
+    })?;
     Ok(())
 }
 
