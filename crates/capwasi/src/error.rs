@@ -123,7 +123,9 @@ impl fmt::Display for Errno {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
     errno: Errno,
-    context: Option<Box<str>>,
+    // A thin pointer, so an `Error` is 16 bytes and a `Result<(), AbiError>` comes back from
+    // every ABI function in two registers instead of through memory.
+    context: Option<Box<String>>,
 }
 
 /// Result of a core or backend operation.
@@ -152,7 +154,7 @@ impl Error {
 
     /// The host-side note attached with [`Error::context`], if any.
     pub fn context_note(&self) -> Option<&str> {
-        self.context.as_deref()
+        self.context.as_deref().map(String::as_str)
     }
 
     /// Attaches a note for host logs; the errno is unchanged.
@@ -161,7 +163,7 @@ impl Error {
     #[cold]
     #[inline(never)]
     pub fn context(mut self, note: impl fmt::Display) -> Error {
-        self.context = Some(note.to_string().into_boxed_str());
+        self.context = Some(Box::new(note.to_string()));
         self
     }
 

@@ -23,7 +23,7 @@ pub fn proc_raise(_ctx: &WasiCtx, _mem: &mut GuestMemory<'_>, signal: u32) -> Ab
         16 | 17 | 22 | 27 => Ok(()),
         // stop, tstp, ttin, ttou
         18..=21 => Err(Error::new(Errno::Notsup).context("job-control stop signals").into()),
-        1..=30 => Err(AbiError::Terminate(Termination::Exit(I32Exit(128 + posix_signal_number(signal))))),
+        1..=30 => Err(AbiError::Terminate(Box::new(Termination::Exit(I32Exit(128 + posix_signal_number(signal)))))),
         _ => Err(Error::new(Errno::Inval).context(format_args!("unknown signal {signal}")).into()),
     }
 }
