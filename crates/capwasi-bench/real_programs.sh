@@ -19,9 +19,9 @@
 # (scripts/wasmtime-cli.sh), the two wheels (.tools/real-programs/). Builds
 # target/release/capwasi and the two guests (target/real-programs/).
 #
-# Extra arguments go to cli/real_programs.py: --runs N (default 3), --modes warm,cold,
+# Extra arguments go to cli/real_programs.py: --runs N (default 5), --modes warm,cold,
 # --programs lua,sqlite3,yosys,cc1, --out FILE. A cold run compiles the whole module: yosys
-# takes 30-70 s a run, so the default run takes 10-15 minutes on 2 cores.
+# takes 30-70 s a run, so the default run takes 15-20 minutes on 2 cores.
 set -euo pipefail
 crate="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$crate/../.." && pwd)"

@@ -357,8 +357,11 @@ def issue19_goals(results, cli, real):
         rows.append(("start-up, small module, warm cache (CLI)", "≤ 2 ms", ms <= 2.0, f"{ms:.1f} ms", others))
     for entry in (real or {}).get("programs", []):
         for mode, m in entry.get("modes", {}).items():
+            paired = m.get("ratio_paired", m["ratio"])
             rows.append((f"{entry['program']} ({entry['module_mb']:.0f} MB), {mode} cache", f"≤ {m['goal']:.2f}x wasmtime 49",
-                         bool(m["met"]), f"{m['ratio']:.2f}x ({m['capwasi']['wall']:.2f} s vs {m['wasmtime49']['wall']:.2f} s)", "—"))
+                         paired <= m["goal"],
+                         f"{paired:.2f}x run by run (medians {m['capwasi']['wall']:.2f} s vs {m['wasmtime49']['wall']:.2f} s: "
+                         f"{m['ratio']:.2f}x)", "—"))
     if not rows:
         return []
     met = sum(1 for r in rows if r[2] is True)
@@ -368,7 +371,10 @@ def issue19_goals(results, cli, real):
         "Every figure below comes from the criterion run, `cli_compare.sh` and `real_programs.sh`",
         "of this report; floors are measured in the same groups. In-process figures are the 10th",
         "percentile of each variant's 100 samples (medians beside them): on this shared VM a whole",
-        "variant can run 20-30% slow, and interference only adds time. Where a goal is missed,",
+        "variant can run 20-30% slow, and interference only adds time. Real programs: the median",
+        "of the run-by-run ratios (each capwasi run over the wasmtime 49 run made just before or",
+        "after it), since the whole machine slows by up to 1.8x for seconds at a time and a pair",
+        "shares that state. Where a goal is missed,",
         "the profile that shows where the rest goes follows the table (`profiles.md`).",
         "",
         "| goal | target | capwasi | floor or peer, same run | |",
@@ -622,20 +628,23 @@ def real_section(real):
         f"{real.get('generated', '?')}; load average {real.get('load_at_start', 0):.1f} at the start, "
         f"{real.get('load_at_end', 0):.1f} at the end. Warm: {real.get('warm', '?')}. "
         f"Cold: {real.get('cold', '?')}. User and system CPU time and max RSS (from wait4) are in "
-        "real-results.json. Goal: capwasi / wasmtime 49 ≤ 0.95x warm, ≤ 1.0x cold.",
+        "real-results.json. Goal: capwasi / wasmtime 49 ≤ 0.95x warm, ≤ 1.0x cold, judged on the",
+        "median of the run-by-run ratios (each pair ran back to back; every run's time is in",
+        "real-results.json).",
         "",
-        "| program | module | mode | capwasi | wasmtime 49 | capwasi / wasmtime 49 | goal | |",
-        "|---|---|---|---|---|---|---|---|",
+        "| program | module | mode | capwasi (median) | wasmtime 49 (median) | ratio of medians | run-by-run ratio (median) | goal | |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     met = total = 0
     for entry in real.get("programs", []):
         for mode, m in entry.get("modes", {}).items():
             total += 1
-            met += bool(m["met"])
+            paired = m.get("ratio_paired", m["ratio"])
+            met += paired <= m["goal"]
             lines.append(
                 f"| {entry['program']} | {entry['module_mb']:.1f} MB | {mode} | {m['capwasi']['wall']:.3f} s "
-                f"| {m['wasmtime49']['wall']:.3f} s | {m['ratio']:.2f}x | ≤ {m['goal']:.2f}x "
-                f"| {'met' if m['met'] else 'missed'} |")
+                f"| {m['wasmtime49']['wall']:.3f} s | {m['ratio']:.2f}x | {paired:.2f}x | ≤ {m['goal']:.2f}x "
+                f"| {'met' if paired <= m['goal'] else 'missed'} |")
     lines += ["", f"Met: {met} of {total}.", "", "Workloads:", ""]
     for entry in real.get("programs", []):
         lines.append(f"- **{entry['program']}** ({entry['version']}, `{entry['module']}`): {entry['workload']}.")

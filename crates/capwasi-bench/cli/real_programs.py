@@ -11,7 +11,11 @@ Modes:
         module and writes it to the cache), for both CLIs alike.
 The CLIs alternate run by run (capwasi first on even runs, wasmtime first on odd ones), so a
 drift in the machine's load touches both. Reported: the median of --runs of wall time, user
-and system CPU time, max RSS and minor page faults, from wait4(2)'s resource usage.
+and system CPU time, max RSS and minor page faults, from wait4(2)'s resource usage, and the
+median of the run-by-run ratios (run i of capwasi over run i of wasmtime 49, made back to
+back), which decides the goal. On this shared VM the whole machine runs up to 1.8x slower
+for seconds at a time; the two runs of a pair almost always share that state, so their
+ratio cancels it where a ratio of medians (or of fastest runs) does not.
 """
 
 import argparse
@@ -384,6 +388,11 @@ def run_once(args, runtime, workload, cache_dir, scratch):
             "minor_faults": usage.ru_minflt, "stdout": out}
 
 
+def paired_ratio(capwasi_walls, wasmtime_walls):
+    """The median of run i of capwasi over run i of wasmtime 49 (each pair ran back to back)."""
+    return statistics.median(c / w for c, w in zip(capwasi_walls, wasmtime_walls, strict=True))
+
+
 def summarize(samples):
     keys = ("wall", "user", "sys", "max_rss_kib", "minor_faults")
     result = {key: statistics.median(s[key] for s in samples) for key in keys}
@@ -418,8 +427,9 @@ def measure(args, workload, mode, scratch):
     shutil.rmtree(caches)
     result = {runtime: summarize(samples[runtime]) for runtime in RUNTIMES}
     result["ratio"] = result["capwasi"]["wall"] / result["wasmtime49"]["wall"]
+    result["ratio_paired"] = paired_ratio(result["capwasi"]["walls"], result["wasmtime49"]["walls"])
     result["goal"] = GOALS[mode]
-    result["met"] = result["ratio"] <= GOALS[mode]
+    result["met"] = result["ratio_paired"] <= GOALS[mode]
     return result
 
 
@@ -436,7 +446,7 @@ def main():
     p.add_argument("--avr-dir", required=True)
     p.add_argument("--avr-version", required=True)
     p.add_argument("--work", required=True, type=Path, help="directory for generated inputs and caches")
-    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--runs", type=int, default=5)
     p.add_argument("--modes", default="warm,cold")
     p.add_argument("--programs", default=",".join(WORKLOADS))
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "real-results.json")
@@ -490,7 +500,8 @@ def main():
             entry["modes"][mode] = measure(args, workload, mode, scratch)
             m = entry["modes"][mode]
             print(f"{name} {mode}: capwasi {m['capwasi']['wall']:.3f} s, wasmtime 49 "
-                  f"{m['wasmtime49']['wall']:.3f} s: {m['ratio']:.2f}x (goal {m['goal']}x)", file=sys.stderr,
+                  f"{m['wasmtime49']['wall']:.3f} s: {m['ratio']:.2f}x, paired runs {m['ratio_paired']:.2f}x "
+                  f"(goal {m['goal']}x)", file=sys.stderr,
                   flush=True)
         results["programs"].append(entry)
     results["load_at_end"] = os.getloadavg()[0]
@@ -500,7 +511,7 @@ def main():
     for entry in results["programs"]:
         for mode, m in entry["modes"].items():
             print(f"{entry['program']:8} {entry['module_mb']:6.1f} MB {mode:4}  capwasi {m['capwasi']['wall']:7.3f} s"
-                  f"  wasmtime49 {m['wasmtime49']['wall']:7.3f} s  {m['ratio']:.2f}x  "
+                  f"  wasmtime49 {m['wasmtime49']['wall']:7.3f} s  {m['ratio']:.2f}x  paired {m['ratio_paired']:.2f}x  "
                   f"{'met' if m['met'] else 'missed'} (goal {m['goal']}x)")
 
 
