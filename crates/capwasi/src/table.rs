@@ -246,15 +246,21 @@ impl FdTable {
     ///
     /// `op` must not use the table: a second read lock behind a waiting writer deadlocks.
     pub fn with_file<T>(&self, fd: u32, op: impl FnOnce(&FileDescriptor) -> Result<T>) -> Result<T> {
-        {
+        let known = {
             let slots = self.read();
-            if let Some(Some(Slot::Known(Descriptor::File(file)))) = slots.entries.get(fd as usize)
-                && file.file.io_never_waits()
-            {
-                return op(file);
+            match slots.entries.get(fd as usize) {
+                Some(Some(Slot::Known(Descriptor::File(file)))) if file.file.io_never_waits() => return op(file),
+                Some(Some(Slot::Known(Descriptor::File(file)))) => Some(file.clone()),
+                Some(Some(Slot::Known(Descriptor::Dir(_)))) => return Err(dir_is_not_a_file(fd)),
+                // Learning the kind takes a stat, made outside the lock.
+                Some(Some(Slot::KindUnknown { .. })) => None,
+                _ => return Err(bad_fd(fd)),
             }
+        };
+        match known {
+            Some(file) => op(&file),
+            None => op(&self.file(fd)?),
         }
-        op(&self.file(fd)?)
     }
 
     /// The directory at `fd`: `badf` if nothing is open there, `notdir` if it is a file.
