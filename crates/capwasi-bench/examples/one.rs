@@ -33,13 +33,11 @@ fn main() {
         return;
     }
     let spec = workload(name).unwrap_or_else(|| panic!("unknown workload {name}"));
-    let host_name = host;
-    let host = Host::from_name(host);
     // Only what the workload uses, so a profile of a short run is not mostly set-up.
     let data_len = if name.contains("read_1mib") || name.contains("pread") { DATA_LEN } else { 0 };
     let dirs: &[usize] = if name.contains("readdir") || name.contains("stat_10k") { &DIR_SIZES } else { &[] };
     let fixture = Fixture::new(data_len, dirs);
-    if host_name == "floor" {
+    if host == "floor" {
         let mut guest = Guest::floor_for(name, &fixture)
             .unwrap_or_else(|| panic!("no floor for {name}; there is one for {FLOOR_WORKLOADS:?}"));
         eprintln!("--- start");
@@ -48,7 +46,7 @@ fn main() {
         println!("{name} under the floor: {:.1} ns per iteration", took.as_nanos() as f64 / iters as f64);
         return;
     }
-    let host = host.unwrap_or_else(|| panic!("unknown host {host_name}"));
+    let host = Host::from_name(host).unwrap_or_else(|| panic!("unknown host {host}"));
     let module = compile(engine(), &spec.wat);
     let mut guest = Guest::with_open(host, &module, &fixture, spec.open);
     eprintln!("--- start");

@@ -466,11 +466,11 @@ pub struct Workload {
     pub open: Open,
 }
 
-/// The workloads run under WASI hosts, by criterion group name, for a fixture made with
-/// [`DATA_LEN`] and [`DIR_SIZES`].
 /// The workloads with a `floor` variant ([`Guest::floor_for`]).
 pub const FLOOR_WORKLOADS: &[&str] = &["clock_time_get", "write1_file", "pread64_random"];
 
+/// The workloads run under WASI hosts, by criterion group name, for a fixture made with
+/// [`DATA_LEN`] and [`DIR_SIZES`].
 pub fn workload(name: &str) -> Option<Workload> {
     let (wat, open) = match name {
         "write1_devnull" => (guests::write1(), Some((DEV_FD, "null", 0, WRITE_RIGHTS))),
@@ -695,11 +695,12 @@ impl Guest {
             let end = base.checked_add(len)?;
             (end <= memory.len()).then_some(base..end)
         }
-        fn store_u32(memory: &mut [u8], at: i32, value: u32) -> i32 {
+        /// Stores `value` at guest address `at`: errno 0, or 21 (`fault`) out of bounds.
+        fn store(memory: &mut [u8], at: i32, value: &[u8]) -> i32 {
             let at = at as u32 as usize;
-            match memory.get_mut(at..).and_then(|rest| rest.get_mut(..4)) {
+            match memory.get_mut(at..).and_then(|rest| rest.get_mut(..value.len())) {
                 Some(out) => {
-                    out.copy_from_slice(&value.to_le_bytes());
+                    out.copy_from_slice(value);
                     0
                 }
                 None => 21,
@@ -714,14 +715,7 @@ impl Guest {
                 |mut caller: Caller<'_, Floor>, _id: i32, _precision: i64, ptr: i32| -> i32 {
                     let now = caller.data().origin.elapsed().as_nanos() as u64;
                     let memory = caller.data().memory.expect("memory is set after instantiation");
-                    let at = ptr as u32 as usize;
-                    match memory.data_mut(&mut caller).get_mut(at..).and_then(|rest| rest.get_mut(..8)) {
-                        Some(out) => {
-                            out.copy_from_slice(&now.to_le_bytes());
-                            0
-                        }
-                        None => 21,
-                    }
+                    store(memory.data_mut(&mut caller), ptr, &now.to_le_bytes())
                 },
             )
             .expect("linking the floor clock");
@@ -735,7 +729,7 @@ impl Guest {
                     let Some(buf) = first_iovec(bytes, iovs, iovs_len) else { return 21 };
                     let file = floor.file.as_ref().expect("the floor was given a file");
                     match rustix::io::write(file, &bytes[buf]) {
-                        Ok(n) => store_u32(bytes, nwritten, n as u32),
+                        Ok(n) => store(bytes, nwritten, &(n as u32).to_le_bytes()),
                         Err(e) => e.raw_os_error(),
                     }
                 },
@@ -751,7 +745,7 @@ impl Guest {
                     let Some(buf) = first_iovec(bytes, iovs, iovs_len) else { return 21 };
                     let file = floor.file.as_ref().expect("the floor was given a file");
                     match rustix::io::pread(file, &mut bytes[buf], offset as u64) {
-                        Ok(n) => store_u32(bytes, nread, n as u32),
+                        Ok(n) => store(bytes, nread, &(n as u32).to_le_bytes()),
                         Err(e) => e.raw_os_error(),
                     }
                 },
